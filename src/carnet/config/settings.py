@@ -1,0 +1,231 @@
+"""Carnet settings, read from environment variables (12-factor).
+
+Every variable is documented in docs/configuration.md. Embedded defaults are safe for a
+single-machine demo: SQLite in ``CARNET_DATA_DIR``, secrets generated once into that folder
+(never committed), inline background work and a local e-mail/SMS outbox.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+SRC_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+DATA_DIR = Path(env("CARNET_DATA_DIR", str(Path.cwd() / "var")) or "var").resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _local_secret(filename: str, factory: str) -> str:
+    """Embedded mode only: a secret generated once and kept in DATA_DIR (mode 0600)."""
+    path = DATA_DIR / filename
+    if not path.exists():
+        path.write_text(factory)
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+DEBUG = env_bool("CARNET_DEBUG", False)
+SECRET_KEY = env("CARNET_SECRET_KEY") or _local_secret("secret_key", secrets.token_urlsafe(50))
+# Master key wrapping the per-patient data keys (ARCHITECTURE invariant 4): 32 bytes, urlsafe base64.
+CARNET_MASTER_KEY = env("CARNET_MASTER_KEY") or _local_secret(
+    "master_key", __import__("base64").urlsafe_b64encode(secrets.token_bytes(32)).decode()
+)
+# Ed25519 seed signing audit checkpoints (32 bytes, urlsafe base64).
+CARNET_AUDIT_SIGNING_KEY = env("CARNET_AUDIT_SIGNING_KEY") or _local_secret(
+    "audit_signing_key", __import__("base64").urlsafe_b64encode(secrets.token_bytes(32)).decode()
+)
+
+ALLOWED_HOSTS = [h for h in (env("CARNET_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver") or "").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in (env("CARNET_CSRF_TRUSTED_ORIGINS", "") or "").split(",") if o]
+CARNET_DEMO = env_bool("CARNET_DEMO", False)
+CARNET_BASE_URL = env("CARNET_BASE_URL", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "dsfr",
+    "carnet.common",
+    "carnet.identity",
+    "carnet.accounts",
+    "carnet.audit",
+    "carnet.notifications",
+    "carnet.records",
+    "carnet.spaces",
+    "carnet.backoffice",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "carnet.common.middleware.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "carnet.accounts.middleware.DeviceMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "carnet.config.urls"
+WSGI_APPLICATION = "carnet.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [SRC_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "carnet.common.context_processors.carnet",
+            ],
+        },
+    }
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("CARNET_DATABASE_URL") or env("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'carnet.sqlite3'}",
+        conn_max_age=env_int("CARNET_DB_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "spaces:home"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "carnet.accounts.validators.CarnetPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+# Sessions: short, browser-bound, HttpOnly, SameSite=Lax; Secure when served over TLS.
+SESSION_COOKIE_AGE = env_int("CARNET_SESSION_SECONDS", 30 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+SECURE = env_bool("CARNET_SECURE", False)
+SESSION_COOKIE_SECURE = SECURE
+CSRF_COOKIE_SECURE = SECURE
+SECURE_SSL_REDIRECT = SECURE
+SECURE_HSTS_SECONDS = 63072000 if SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
+SECURE_HSTS_PRELOAD = SECURE
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
+LOCALE_PATHS = [SRC_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Europe/Paris"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [SRC_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("CARNET_CACHE_URL")}
+        if env("CARNET_CACHE_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "carnet"}
+    )
+}
+
+# E-mail: the embedded default writes into the local outbox (shown on /demo/outbox/ when CARNET_DEMO=1).
+EMAIL_BACKEND = env("CARNET_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+EMAIL_HOST = env("CARNET_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("CARNET_EMAIL_PORT", 25)
+DEFAULT_FROM_EMAIL = env("CARNET_FROM_EMAIL", "ne-pas-repondre@carnet.invalid")
+# Keep a copy of what local channels "sent" (the demo's mailbox). Never enable with real SMTP/SMS.
+CARNET_LOCAL_OUTBOX = env_bool("CARNET_LOCAL_OUTBOX", EMAIL_BACKEND.endswith(("locmem.EmailBackend", "dummy.EmailBackend")))
+CARNET_SMS_BACKEND = env("CARNET_SMS_BACKEND", "carnet.notifications.channels.LocalOutboxSms")
+
+# Background work (ARCHITECTURE "two ways to run"): "inline" runs tasks in-process after commit;
+# "celery" sends them to Celery workers on CARNET_BROKER_URL (Redis or RabbitMQ).
+CARNET_TASK_BACKEND = env("CARNET_TASK_BACKEND", "inline")
+CELERY_BROKER_URL = env("CARNET_BROKER_URL", "redis://127.0.0.1:6379/0")
+CELERY_TASK_ACKS_LATE = True
+
+# Lifecycle durations (SPEC §1). [V] rules are fixed by law but kept here so tests can read them;
+# [I] rules are our defaults and documented as such in docs/configuration.md.
+CARNET_OPPOSITION_WINDOW_DAYS = env_int("CARNET_OPPOSITION_WINDOW_DAYS", 42)  # R-LC-3
+CARNET_PROVISIONAL_CODE_DAYS = env_int("CARNET_PROVISIONAL_CODE_DAYS", 42)  # R-LC-4
+CARNET_DELETION_DELAY_DAYS = env_int("CARNET_DELETION_DELAY_DAYS", 90)  # R-LC-22 (≤ 3 months)
+CARNET_ARCHIVE_YEARS = env_int("CARNET_ARCHIVE_YEARS", 10)  # R-LC-21
+CARNET_SUSPENSION_OBJECTION_DAYS = env_int("CARNET_SUSPENSION_OBJECTION_DAYS", 42)  # R-LC-24
+CARNET_MAJORITY_AGE = env_int("CARNET_MAJORITY_AGE", 18)  # R-MIN-7 [I]
+# R-MIN-7 [I]: "handover" detaches legal representatives at majority and sends the young adult
+# a new provisional code; "keep" leaves representatives attached until they end it themselves.
+CARNET_MAJORITY_POLICY = env("CARNET_MAJORITY_POLICY", "handover")
+CARNET_EXPORT_RETENTION_DAYS = env_int("CARNET_EXPORT_RETENTION_DAYS", 30)  # R-LC-26 [I]
+CARNET_CAREGIVER_INVITATION_DAYS = env_int("CARNET_CAREGIVER_INVITATION_DAYS", 30)  # R-DEL-2 [I]
+CARNET_MAX_CAREGIVERS_PER_PERSON = 3  # R-DEL-2
+CARNET_MAX_HELPED_PER_CAREGIVER = 5  # R-DEL-2
+
+# Login protection (SPEC R-LC-12; [I] thresholds).
+CARNET_OTP_TTL_SECONDS = env_int("CARNET_OTP_TTL_SECONDS", 180)
+CARNET_OTP_MAX_ATTEMPTS = env_int("CARNET_OTP_MAX_ATTEMPTS", 5)
+CARNET_LOCKOUT_THRESHOLD = env_int("CARNET_LOCKOUT_THRESHOLD", 5)
+CARNET_LOCKOUT_MINUTES = env_int("CARNET_LOCKOUT_MINUTES", 15)
+CARNET_IP_THROTTLE_PER_MINUTE = env_int("CARNET_IP_THROTTLE_PER_MINUTE", 30)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("CARNET_LOG_LEVEL", "INFO")},
+    # Request logs carry URLs only; URLs never carry health data (see docs/subsystems/security.md).
+    "loggers": {"django.request": {"level": "WARNING"}},
+}

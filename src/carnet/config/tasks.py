@@ -1,0 +1,76 @@
+"""One task API, two runners (ARCHITECTURE "two ways to run").
+
+    @task("notifications.deliver_pending")
+    def deliver() -> None: ...
+
+    enqueue("notifications.deliver_pending", limit=100)   # runs after the current transaction commits
+
+With ``CARNET_TASK_BACKEND=inline`` (embedded default) the task runs in-process right after commit;
+a failure is logged and the periodic ``carnet worker`` loop picks the work up again, because every
+task here is idempotent and reads its work from the database (outbox rows, export requests,
+lifecycle deadlines). With ``celery`` it is sent to Celery workers (``carnet worker --celery``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+_REGISTRY: dict[str, Callable[..., Any]] = {}
+TASK_MODULES = ("carnet.notifications.tasks", "carnet.spaces.tasks")
+_inline_depth = 0
+
+
+def task(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+        _REGISTRY[name] = func
+        return func
+
+    return decorator
+
+
+def load_tasks() -> dict[str, Callable[..., Any]]:
+    for module in TASK_MODULES:
+        importlib.import_module(module)
+    return _REGISTRY
+
+
+def run(name: str, **kwargs: Any) -> Any:
+    return load_tasks()[name](**kwargs)
+
+
+def _run_inline(name: str, kwargs: dict[str, Any]) -> None:
+    global _inline_depth
+    if _inline_depth > 3:  # a task enqueuing itself endlessly: leave it to the worker loop
+        return
+    _inline_depth += 1
+    try:
+        run(name, **kwargs)
+    except Exception:
+        log.exception("inline task %s failed; the worker loop will retry it", name)
+    finally:
+        _inline_depth -= 1
+
+
+def enqueue(name: str, **kwargs: Any) -> None:
+    """Schedule a task to run once the current transaction (if any) has committed."""
+    if name not in load_tasks():
+        raise KeyError(f"unknown task {name!r}")
+    backend = settings.CARNET_TASK_BACKEND
+    if backend == "inline":
+        transaction.on_commit(lambda: _run_inline(name, kwargs))
+    elif backend == "celery":
+        from carnet.config.celery import app
+
+        transaction.on_commit(lambda: app.send_task("carnet.run", args=[name], kwargs=kwargs))
+    elif backend == "none":  # tests that drive the worker themselves
+        return
+    else:
+        raise ValueError(f"unknown CARNET_TASK_BACKEND {backend!r}")

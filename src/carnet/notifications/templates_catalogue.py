@@ -1,0 +1,75 @@
+"""Message texts. They carry no health data and never ask for a password (invariant 5).
+
+Each template has a subject and a body in French and English; ``{code}``-style parameters are
+limited to what is listed in ``params`` (codes, dates, a link to the service's home page).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MessageTemplate:
+    subject: dict[str, str]
+    body: dict[str, str]
+    params: tuple[str, ...] = ()
+
+
+_SIGN_FR = "\n\nCarnet — ceci est un message automatique, merci de ne pas y répondre. Carnet ne vous demandera jamais votre mot de passe."
+_SIGN_EN = "\n\nCarnet — this is an automatic message, please do not reply. Carnet will never ask for your password."
+
+CATALOGUE: dict[str, MessageTemplate] = {
+    "information_letter": MessageTemplate(
+        subject={"fr": "Votre profil Carnet va être créé", "en": "Your Carnet space is about to be created"},
+        body={
+            "fr": "Un espace santé personnel va être ouvert pour vous le {open_date}, sauf opposition de votre part "
+            "avant cette date sur {base_url}/opposition/. Votre code provisoire d'activation, valable jusqu'au "
+            "{expires}, est : {code}" + _SIGN_FR,
+            "en": "A personal health space will be opened for you on {open_date} unless you object before then at "
+            "{base_url}/opposition/. Your provisional activation code, valid until {expires}, is: {code}" + _SIGN_EN,
+        },
+        params=("open_date", "base_url", "expires", "code"),
+    ),
+    "provisional_code": MessageTemplate(
+        subject={"fr": "Votre nouveau code provisoire", "en": "Your new provisional code"},
+        body={
+            "fr": "Votre nouveau code provisoire, valable jusqu'au {expires}, est : {code}" + _SIGN_FR,
+            "en": "Your new provisional code, valid until {expires}, is: {code}" + _SIGN_EN,
+        },
+        params=("expires", "code"),
+    ),
+    "login_code": MessageTemplate(
+        subject={"fr": "Votre code de connexion", "en": "Your login code"},
+        body={
+            "fr": "Votre code de connexion à usage unique est : {code}. Il expire dans {minutes} minutes." + _SIGN_FR,
+            "en": "Your one-time login code is: {code}. It expires in {minutes} minutes." + _SIGN_EN,
+        },
+        params=("code", "minutes"),
+    ),
+    "generic": MessageTemplate(
+        subject={"fr": "Du nouveau dans votre espace Carnet", "en": "News in your Carnet space"},
+        body={
+            "fr": "Une information vous attend dans votre espace Carnet. Connectez-vous sur {base_url} pour la "
+            "consulter." + _SIGN_FR,
+            "en": "Something is waiting for you in your Carnet space. Log in at {base_url} to see it." + _SIGN_EN,
+        },
+        params=("base_url",),
+    ),
+}
+
+
+def register(key: str, template: MessageTemplate) -> None:
+    """Apps add their own templates at import time (e.g. spaces' lifecycle messages)."""
+    if key in CATALOGUE and CATALOGUE[key] != template:
+        raise ValueError(f"notification template {key!r} registered twice")
+    CATALOGUE[key] = template
+
+
+def render(key: str, params: dict[str, str], language: str) -> tuple[str, str]:
+    template = CATALOGUE[key]
+    lang = language if language in template.subject else "fr"
+    unknown = set(params) - set(template.params)
+    if unknown:
+        raise ValueError(f"template {key!r} does not accept parameters {sorted(unknown)}")
+    return template.subject[lang], template.body[lang].format(**params)
