@@ -5,6 +5,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("carnet.spaces.urls")),
     path("", include("carnet.accounts.urls")),
+    path("", include("carnet.spaces.urls_delegation")),
     path("backoffice/", include("carnet.backoffice.urls")),
     path("demo/", include("carnet.notifications.urls")),
 ]
