@@ -19,6 +19,7 @@ def _isolated_settings(settings, tmp_path) -> None:  # type: ignore[no-untyped-d
     settings.CARNET_TASK_BACKEND = "inline"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CARNET_LOCAL_OUTBOX = True
+    settings.PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
 
 
 class ClockControl:

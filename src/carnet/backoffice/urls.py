@@ -1,5 +1,14 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "backoffice"
-urlpatterns = [path("", TemplateView.as_view(template_name="base.html"), name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("espaces/", views.space_list, name="space_list"),
+    path("espaces/<uuid:space_id>/", views.space_detail, name="space_detail"),
+    path("espaces/<uuid:space_id>/suspendre/", views.space_suspend, name="space_suspend"),
+    path("espaces/<uuid:space_id>/deces/", views.space_record_death, name="space_record_death"),
+    path("demandes/", views.support_list, name="support_list"),
+    path("demandes/<uuid:request_id>/statut/", views.support_status, name="support_status"),
+]

@@ -1,11 +1,48 @@
-"""Strict security headers on every response (CSP with a per-request nonce)."""
+"""Strict security headers on every response (CSP with a per-request nonce).
+
+Headers set here (see docs/subsystems/security.md for the reasons):
+
+* ``Content-Security-Policy``: scripts only from our origin or carrying this request's nonce (the
+  DSFR scripts get it through ``{% dsfr_js nonce=csp_nonce %}``); never ``'unsafe-eval'``; no framing
+  by anyone (``frame-ancestors 'none'``, doubled by ``X-Frame-Options: DENY`` from Django); forms
+  post only to our origin. A view may set its own, stricter policy (``setdefault``).
+* ``Permissions-Policy`` and ``Cross-Origin-Resource-Policy``.
+* ``Cache-Control: no-store`` on every page served to an authenticated user: they may hold
+  personal data and must not stay in a shared or browser cache.
+
+``X-Content-Type-Options``, ``Referrer-Policy``, ``Cross-Origin-Opener-Policy`` and HSTS come from
+Django's ``SecurityMiddleware`` settings.
+"""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
+
+
+def content_security_policy(nonce: str) -> str:
+    directives = [
+        "default-src 'self'",
+        f"script-src 'self' 'nonce-{nonce}'",
+        # DSFR components set inline style attributes; scripts stay nonce-only.
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        # Same-origin only: documents (PDF) may be previewed in an <iframe>/<object> of our own origin.
+        "object-src 'self'",
+        "frame-src 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+    ]
+    if getattr(settings, "SECURE", False):
+        directives.append("upgrade-insecure-requests")
+    return "; ".join(directives)
 
 
 class SecurityHeadersMiddleware:
@@ -16,18 +53,13 @@ class SecurityHeadersMiddleware:
         nonce = secrets.token_urlsafe(16)
         request.csp_nonce = nonce  # type: ignore[attr-defined]
         response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", content_security_policy(nonce))
         response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; "
-            f"script-src 'self' 'nonce-{nonce}'; "
-            "style-src 'self' 'unsafe-inline'; "
-            "img-src 'self' data:; font-src 'self' data:; "
-            "object-src 'self'; frame-src 'self'; frame-ancestors 'none'; "
-            "base-uri 'self'; form-action 'self'",
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"
         )
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
-        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
             # Pages of an authenticated user may hold personal data: never cache them.
-            response.headers["Cache-Control"] = "no-store"
+            patch_cache_control(response, no_store=True, private=True)
         return response

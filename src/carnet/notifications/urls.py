@@ -1,5 +1,6 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "notifications"
-urlpatterns = [path("outbox/", TemplateView.as_view(template_name="base.html"), name="outbox")]
+urlpatterns = [path("outbox/", views.outbox, name="outbox")]

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import pytest
+
+from carnet.accounts.models import Role, User
+
+from .helpers import make_user
+
+
+@pytest.fixture(autouse=True)
+def _urls_with_support_form(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.ROOT_URLCONF = "tests.backoffice.urls"
+
+
+@pytest.fixture
+def operator(db) -> User:  # type: ignore[no-untyped-def]
+    return make_user(Role.OPERATOR)
+
+
+@pytest.fixture
+def patient(db) -> User:  # type: ignore[no-untyped-def]
+    return make_user(Role.PATIENT)
+
+
+@pytest.fixture
+def professional(db) -> User:  # type: ignore[no-untyped-def]
+    return make_user(Role.PROFESSIONAL)
+
+
+@pytest.fixture
+def operator_client(client, operator):  # type: ignore[no-untyped-def]
+    client.force_login(operator)
+    return client
