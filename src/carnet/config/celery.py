@@ -11,6 +11,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carnet.config.settings")
 
 app = Celery("carnet")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.beat_schedule = {
+    "worker-cycle": {"task": "carnet.cycle", "schedule": 60.0},
+}
 
 
 @app.task(name="carnet.run", acks_late=True)
@@ -18,3 +21,10 @@ def run_task(name: str, **kwargs: Any) -> Any:
     from carnet.config.tasks import run
 
     return run(name, **kwargs)
+
+
+@app.task(name="carnet.cycle")
+def cycle() -> dict[str, Any]:
+    from carnet.common.worker import run_cycle
+
+    return run_cycle()

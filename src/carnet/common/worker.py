@@ -1,0 +1,55 @@
+"""The periodic work loop behind ``carnet worker`` (and the demo's background thread).
+
+One cycle: deliver the outbox, build pending exports, apply lifecycle deadlines, sign audit checkpoints.
+Every step is idempotent and reads its work from the database, so a cycle may be interrupted at any
+point and simply run again (at-least-once, deduplicated by the steps themselves).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from django.db import close_old_connections
+
+from carnet.config.tasks import load_tasks
+
+log = logging.getLogger("carnet.worker")
+
+CYCLE_TASKS = ("notifications.deliver_pending", "spaces.build_pending_exports", "spaces.apply_deadlines")
+
+
+def run_cycle() -> dict[str, Any]:
+    registry = load_tasks()
+    results: dict[str, Any] = {}
+    for name in CYCLE_TASKS:
+        func = registry.get(name)
+        if func is None:
+            continue
+        try:
+            results[name] = func()
+        except Exception:  # one failing step must not stop the others
+            log.exception("worker step %s failed", name)
+            results[name] = "error"
+        finally:
+            close_old_connections()
+    return results
+
+
+def loop(interval: float, stop: threading.Event) -> None:
+    while not stop.is_set():
+        run_cycle()
+        stop.wait(interval)
+
+
+def start_background(interval: float = 5.0) -> threading.Event:
+    """Embedded mode: run the loop in a daemon thread next to the web server."""
+    stop = threading.Event()
+    threading.Thread(target=loop, args=(interval, stop), name="carnet-worker", daemon=True).start()
+    return stop
+
+
+def sleep(seconds: float) -> None:
+    time.sleep(seconds)
