@@ -26,4 +26,25 @@ def outbox(request: HttpRequest) -> HttpResponse:
     delivered = DeliveredMessage.objects.only(
         "channel", "address", "subject", "body", "delivered_at"
     ).order_by("-delivered_at", "-id")[:OUTBOX_SIZE]
-    return render(request, "notifications/outbox.html", {"delivered": delivered, "size": OUTBOX_SIZE})
+    return render(
+        request,
+        "notifications/outbox.html",
+        {"delivered": delivered, "size": OUTBOX_SIZE, "staff_codes": _demo_staff_codes()},
+    )
+
+
+def _demo_staff_codes() -> list[tuple[str, str]]:
+    """Demo only: the current TOTP code of each enrolled staff account, since visitors have no
+    authenticator app holding the demo secrets."""
+    import pyotp
+
+    from carnet.accounts.crypto import secret_decrypt
+    from carnet.accounts.models import Role, User
+    from carnet.common import clock
+
+    rows: list[tuple[str, str]] = []
+    staff = User.objects.filter(role__in=[Role.PROFESSIONAL, Role.OPERATOR], totp_confirmed=True).order_by("username")
+    for user in staff:
+        secret = secret_decrypt(user.totp_secret_encrypted, context=str(user.public_id))
+        rows.append((user.username, pyotp.TOTP(secret).at(clock.now())))
+    return rows

@@ -1,0 +1,246 @@
+"""The demo population (``carnet demo``): fictional people covering every journey of the foundation.
+
+Everything is created through the same services the product uses (identity registration, the
+information letter, activation, delegations, staff accounts), so the demo exercises real code paths.
+Identifiers are fixed, valid (NIR keys, Luhn keys) and fictional; the birth place is Paris (75056)
+and NIRs use the INS test OID (R-ID-3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import transaction
+from stdnum import luhn
+from stdnum.fr import nir as stdnum_nir
+
+from carnet.accounts.models import OtpChannel, Role, User
+from carnet.common import clock
+from carnet.common.actors import Actor, ActorKind
+from carnet.identity.models import Person
+from carnet.identity.validators import OID_INS_NIR_TEST
+
+DEMO_PASSWORD = "Carnet-Demo-2026!"
+VITALE_SERIAL = "00000000042"
+DOMAIN = "demo.carnet.invalid"
+
+
+def _nir(sex: str, born: date, serial: int) -> str:
+    body = f"{'2' if sex == 'F' else '1'}{born.year % 100:02d}{born.month:02d}75056{serial:03d}"
+    return body + stdnum_nir.calc_check_digits(body)
+
+
+def _luhn(body: str) -> str:
+    return body + luhn.calc_check_digit(body)
+
+
+@dataclass
+class DemoPerson:
+    key: str
+    birth_name: str
+    first_names: str
+    sex: str
+    born: date
+    serial: int
+    username: str = ""  # activated with this login when set
+    insured_under: str = ""
+    phone: str = ""
+
+    @property
+    def nir(self) -> str:
+        return _nir(self.sex, self.born, self.serial)
+
+    @property
+    def email(self) -> str:
+        first = self.first_names.split()[0].lower().replace("é", "e").replace("è", "e").replace("ï", "i")
+        return f"{first}.{self.birth_name.lower()}@{DOMAIN}"
+
+
+def _years_ago(years: int, month: int, day: int) -> date:
+    return date(clock.today().year - years, month, day)
+
+
+def cast() -> list[DemoPerson]:
+    return [
+        DemoPerson("claire", "MARTIN", "Claire Marie", "F", _years_ago(46, 5, 17), 101, "claire.martin", phone="+33612345601"),
+        DemoPerson("hugo", "MARTIN", "Hugo", "M", _years_ago(48, 9, 2), 102, "hugo.martin"),
+        DemoPerson("lucas", "MARTIN", "Lucas", "M", _years_ago(12, 3, 10), 103, insured_under="claire"),
+        DemoPerson("jean", "DUBOIS", "Jean Pierre", "M", _years_ago(79, 11, 23), 104, "jean.dubois"),
+        DemoPerson("lea", "PETIT", "Léa", "F", _years_ago(36, 2, 14), 105, "lea.petit", phone="+33612345605"),
+        DemoPerson("thomas", "ROBERT", "Thomas", "M", _years_ago(25, 7, 30), 106),
+        DemoPerson("emma", "BERNARD", "Emma", "F", _years_ago(31, 12, 1), 107),
+    ]
+
+
+@dataclass
+class DemoStaff:
+    username: str
+    role: str
+    last_name: str = ""
+    first_name: str = ""
+    profession: str = ""
+    specialty: str = ""
+    rpps_body: str = ""
+
+    @property
+    def rpps(self) -> str:
+        return _luhn(self.rpps_body) if self.rpps_body else ""
+
+
+STAFF = [
+    DemoStaff("dr.durand", Role.PROFESSIONAL, "DURAND", "Anne", "G15_10", "G15_10/SM26", "1000000101"),
+    DemoStaff("dr.leroy", Role.PROFESSIONAL, "LEROY", "Paul", "G15_40", "", "1000000102"),
+    DemoStaff("pharma.moreau", Role.PROFESSIONAL, "MOREAU", "Sophie", "G15_21", "", "1000000103"),
+    DemoStaff("inf.simon", Role.PROFESSIONAL, "SIMON", "Marc", "G15_60", "", "1000000104"),
+    DemoStaff("sf.lambert", Role.PROFESSIONAL, "LAMBERT", "Julie", "G15_50", "", "1000000105"),
+    DemoStaff("operateur.demo", Role.OPERATOR),
+]
+HOSPITAL_FINESS = _luhn("75000001")
+
+
+@dataclass
+class DemoReport:
+    patients: list[tuple[str, str]] = field(default_factory=list)  # (username, description)
+    staff: list[tuple[str, str]] = field(default_factory=list)
+    to_activate: list[dict[str, str]] = field(default_factory=list)
+
+
+def already_loaded() -> bool:
+    return User.objects.filter(username="operateur.demo").exists()
+
+
+@transaction.atomic
+def load() -> None:
+    """Create the demo population. Call only when ``already_loaded()`` is false."""
+    from carnet.accounts.services import staff_create, totp_enrolment_secret
+    from carnet.identity.services import organisation_register, person_register, professional_register
+    from carnet.spaces.delegation import caregiver_invite, delegation_accept, legal_representative_invite, minor_attach
+    from carnet.spaces.services import space_activate, space_inform
+
+    insurance = Actor.insurance()
+    hospital = organisation_register(
+        finess=HOSPITAL_FINESS,
+        name="Centre hospitalier de Démonstration",
+        facility_type_code="SA01",
+        address="1 rue de la Santé",
+        city="Paris",
+    )
+    people: dict[str, Person] = {}
+    for p in cast():
+        people[p.key] = person_register(
+            ins_matricule=p.nir,
+            ins_oid=OID_INS_NIR_TEST,
+            birth_name=p.birth_name,
+            first_names=p.first_names,
+            birth_date=p.born,
+            sex=p.sex,
+            birth_place_cog="75056",
+            email="" if p.insured_under else p.email,
+            phone=p.phone,
+            vitale_serial=VITALE_SERIAL,
+            insured_under=people[p.insured_under].ins_matricule if p.insured_under else "",
+            actor=insurance,
+        )
+        space, _code = space_inform(person=people[p.key], actor=insurance)
+        if p.username:
+            user = User(
+                username=p.username,
+                role=Role.PATIENT,
+                person=people[p.key],
+                otp_channel=OtpChannel.EMAIL,
+                date_joined=clock.now(),
+            )
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            space_activate(space=space, actor=_patient_actor(user))
+
+    # Lucas (12) is attached to Claire; Hugo is invited as second legal representative and accepts.
+    claire, hugo, lucas = people["claire"], people["hugo"], people["lucas"]
+    minor_attach(child=lucas, representative=claire, actor=insurance)
+    space_activate(space=lucas.space, actor=_patient_actor(claire.account, ActorKind.LEGAL_REPRESENTATIVE))
+    invitation = legal_representative_invite(
+        inviter=claire,
+        child=lucas,
+        actor=_patient_actor(claire.account, ActorKind.LEGAL_REPRESENTATIVE),
+        nir=hugo.ins_matricule,
+        birth_name=hugo.birth_name,
+        first_name=hugo.first_name,
+        birth_date=hugo.birth_date,
+    )
+    delegation_accept(delegation=invitation, person=hugo, actor=_patient_actor(hugo.account))
+    # Jean (79) is helped by Léa.
+    jean, lea = people["jean"], people["lea"]
+    invitation = caregiver_invite(
+        helped=jean,
+        actor=_patient_actor(jean.account),
+        nir=lea.ins_matricule,
+        family_name=lea.birth_name,
+        first_name=lea.first_name,
+        birth_date=lea.birth_date,
+    )
+    delegation_accept(delegation=invitation, person=lea, actor=_patient_actor(lea.account))
+
+    for s in STAFF:
+        if s.role == Role.PROFESSIONAL:
+            professional_register(
+                rpps=s.rpps,
+                last_name=s.last_name,
+                first_name=s.first_name,
+                profession_code=s.profession,
+                specialty_code=s.specialty,
+                email=f"{s.username}@{DOMAIN}",
+                practice_places=[_practice_place(s)],
+            )
+        user = staff_create(role=s.role, username=s.username, password=DEMO_PASSWORD, rpps=s.rpps)
+        totp_enrolment_secret(user=user)
+        user.totp_confirmed = True  # demo staff are enrolled; /demo/outbox/ shows their current codes
+        user.save(update_fields=["totp_confirmed"])
+    _ = hospital
+
+
+def _practice_place(s: DemoStaff) -> dict[str, str]:
+    if s.profession == "G15_10":  # the GP also practises at the demo hospital
+        return {
+            "name": "Centre hospitalier de Démonstration",
+            "address": "1 rue de la Santé",
+            "city": "Paris",
+            "finess": HOSPITAL_FINESS,
+            "organisation_name": "Centre hospitalier de Démonstration",
+            "facility_type_code": "SA01",
+        }
+    return {"name": f"Cabinet {s.last_name}", "address": "12 avenue de la République", "city": "Paris"}
+
+
+def _patient_actor(user: User, kind: ActorKind = ActorKind.PATIENT) -> Actor:
+    person = user.person
+    assert person is not None
+    return Actor(kind, str(user.public_id), label=person.display_name, user_id=user.pk, person_id=person.pk)
+
+
+def fresh_codes() -> list[dict[str, str]]:
+    """New provisional codes for the two people left to activate / to oppose (codes are never stored in clear)."""
+    from carnet.spaces.codes import format_code
+    from carnet.spaces.models import SpaceStatus
+    from carnet.spaces.services import provisional_code_issue
+
+    rows: list[dict[str, str]] = []
+    for p in cast():
+        if p.username or p.insured_under:
+            continue
+        person = Person.objects.filter(ins_matricule=p.nir).select_related("space").first()
+        if person is None or person.space.status not in {SpaceStatus.INFORMED, SpaceStatus.OPEN_NOT_ACTIVATED}:
+            continue
+        with transaction.atomic():
+            code = provisional_code_issue(space=person.space, actor=Actor.insurance())
+        rows.append(
+            {
+                "name": f"{p.first_names} {p.birth_name}",
+                "code": format_code(code),
+                "nir": p.nir,
+                "vitale": VITALE_SERIAL,
+                "birth_date": p.born.strftime("%d/%m/%Y"),
+                "purpose": "activation" if p.key == "thomas" else "opposition",
+            }
+        )
+    return rows
