@@ -21,7 +21,11 @@ def author_specialties() -> dict[str, str]:
 
 def professions() -> dict[str, str]:
     """G15 profession codes (e.g. G15_10 Médecin, G15_40 Chirurgien-dentiste)."""
-    return {code: label for code, label in author_specialties().items() if code.startswith("G15_") and "/" not in code}
+    return {
+        code: label
+        for code, label in author_specialties().items()
+        if code.startswith("G15_") and "/" not in code
+    }
 
 
 def specialties(profession: str) -> dict[str, str]:

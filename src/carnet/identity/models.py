@@ -30,10 +30,15 @@ class Person(models.Model):
     # R-LC-10: the carte Vitale serial, kept only as a keyed hash (see identity.services.vitale_hash).
     vitale_serial_hash = models.CharField(max_length=64, blank=True)
     # R-ID-4: the NIR under which a child is reimbursed (the parent's, "ouvrant droit").
-    insured_under = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="dependants")
+    insured_under = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="dependants"
+    )
     deceased_on = models.DateField(null=True, blank=True)  # R-LC-27
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:  # never the NIR: __str__ ends up in logs
+        return f"Person {self.public_id}"
 
     @property
     def first_name(self) -> str:
@@ -42,9 +47,6 @@ class Person(models.Model):
     @property
     def display_name(self) -> str:
         return f"{self.first_name} {self.used_name or self.birth_name}".strip()
-
-    def __str__(self) -> str:  # never the NIR: __str__ ends up in logs
-        return f"Person {self.public_id}"
 
 
 class Organisation(models.Model):
@@ -76,12 +78,12 @@ class Professional(models.Model):
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
+    def __str__(self) -> str:
+        return self.display_name
+
     @property
     def display_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
-
-    def __str__(self) -> str:
-        return self.display_name
 
 
 class PracticePlace(models.Model):
@@ -93,5 +95,10 @@ class PracticePlace(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["professional", "name", "address"], name="identity_practice_place_uniq")
+            models.UniqueConstraint(
+                fields=["professional", "name", "address"], name="identity_practice_place_uniq"
+            )
         ]
+
+    def __str__(self) -> str:
+        return self.name
