@@ -35,6 +35,8 @@ class User(AbstractUser):
     # TOTP secret for professionals and operators, encrypted with the master key (accounts.crypto).
     totp_secret_encrypted = models.CharField(max_length=200, blank=True)
     totp_confirmed = models.BooleanField(default=False)
+    # Time step of the last accepted TOTP code: the same code is never accepted twice (replay).
+    totp_last_step = models.BigIntegerField(null=True, blank=True)
     failed_logins = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
     preferred_language = models.CharField(max_length=8, default="fr")
@@ -42,7 +44,8 @@ class User(AbstractUser):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(role="PATIENT") | models.Q(person__isnull=False), name="accounts_patient_has_person"
+                condition=~models.Q(role="PATIENT") | models.Q(person__isnull=False),
+                name="accounts_patient_has_person",
             ),
             models.CheckConstraint(
                 condition=~models.Q(role="PROFESSIONAL") | models.Q(professional__isnull=False),
@@ -63,6 +66,12 @@ class LoginChallenge(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     used_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"], name="accounts_challenge_user_at")]
+
+    def __str__(self) -> str:  # never the code (only its hash is stored anyway)
+        return f"LoginChallenge {self.public_id} ({self.channel})"
+
 
 class Device(models.Model):
     """A browser enrolled by a completed login (R-LC-12): listed and revocable by its owner."""
@@ -70,7 +79,15 @@ class Device(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="devices")
     label = models.CharField(max_length=120)  # "Firefox sur Linux", from the user agent
-    session_key = models.CharField(max_length=64, blank=True)
+    session_key = models.CharField(max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)  # revoked by its owner (R-LC-12)
+    ended_at = models.DateTimeField(null=True, blank=True)  # its session ended by a logout
+
+    def __str__(self) -> str:  # never the session key
+        return f"Device {self.public_id} ({self.label})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.ended_at is None

@@ -16,10 +16,15 @@ EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 def validate_username(value: str) -> None:
     """R-LC-11: 8–100 characters, only digits, lowercase letters and ``. - _``."""
     if not 8 <= len(value) <= 100:
-        raise ValidationError(_("L'identifiant doit comporter entre 8 et 100 caractères."), code="username_length")
+        raise ValidationError(
+            _("L'identifiant doit comporter entre 8 et 100 caractères."), code="username_length"
+        )
     if not USERNAME_RE.match(value):
         raise ValidationError(
-            _("L'identifiant ne peut contenir que des chiffres, des lettres minuscules et les caractères . - _"),
+            _(
+                "L'identifiant ne peut contenir que des chiffres, des lettres minuscules "
+                "et les caractères . - _"
+            ),
             code="username_chars",
         )
 
@@ -31,27 +36,42 @@ class CarnetPasswordValidator:
     def validate(self, password: str, user: Any = None) -> None:
         errors: list[ValidationError] = []
         if len(password) < 9:
-            errors.append(ValidationError(_("Le mot de passe doit comporter au moins 9 caractères."), code="pw_length"))
+            errors.append(
+                ValidationError(_("Le mot de passe doit comporter au moins 9 caractères."), code="pw_length")
+            )
         if not re.search(r"[a-z]", password):
-            errors.append(ValidationError(_("Le mot de passe doit contenir une lettre minuscule."), code="pw_lower"))
+            errors.append(
+                ValidationError(_("Le mot de passe doit contenir une lettre minuscule."), code="pw_lower")
+            )
         if not re.search(r"[A-Z]", password):
-            errors.append(ValidationError(_("Le mot de passe doit contenir une lettre majuscule."), code="pw_upper"))
+            errors.append(
+                ValidationError(_("Le mot de passe doit contenir une lettre majuscule."), code="pw_upper")
+            )
         if not re.search(r"\d", password):
             errors.append(ValidationError(_("Le mot de passe doit contenir un chiffre."), code="pw_digit"))
         if not re.search(r"[^A-Za-z0-9]", password):
-            errors.append(ValidationError(_("Le mot de passe doit contenir un caractère spécial."), code="pw_special"))
+            errors.append(
+                ValidationError(_("Le mot de passe doit contenir un caractère spécial."), code="pw_special")
+            )
         if EMAIL_RE.search(password):
-            errors.append(ValidationError(_("Le mot de passe ne doit pas contenir d'adresse e-mail."), code="pw_email"))
+            errors.append(
+                ValidationError(_("Le mot de passe ne doit pas contenir d'adresse e-mail."), code="pw_email")
+            )
         if IBAN_RE.search(password.upper().replace(" ", "")):
             errors.append(ValidationError(_("Le mot de passe ne doit pas contenir d'IBAN."), code="pw_iban"))
         if re.search(r"\d{13,15}", password):
             errors.append(
-                ValidationError(_("Le mot de passe ne doit pas contenir de numéro de sécurité sociale."), code="pw_nir")
+                ValidationError(
+                    _("Le mot de passe ne doit pas contenir de numéro de sécurité sociale."), code="pw_nir"
+                )
             )
         for fragment in _personal_fragments(user):
             if fragment and fragment in password.lower():
                 errors.append(
-                    ValidationError(_("Le mot de passe ne doit pas contenir d'information personnelle."), code="pw_personal")
+                    ValidationError(
+                        _("Le mot de passe ne doit pas contenir d'information personnelle."),
+                        code="pw_personal",
+                    )
                 )
                 break
         if errors:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 SRC_DIR = Path(__file__).resolve().parent.parent
 
 
-def env(name: str, default: str | None = None) -> str | None:
+def env(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
 
@@ -29,11 +29,11 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
+    value = os.environ.get(name, "")
+    return int(value) if value else default
 
 
-DATA_DIR = Path(env("CARNET_DATA_DIR", str(Path.cwd() / "var")) or "var").resolve()
+DATA_DIR = Path(env("CARNET_DATA_DIR", str(Path.cwd() / "var"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
@@ -57,8 +57,8 @@ CARNET_AUDIT_SIGNING_KEY = env("CARNET_AUDIT_SIGNING_KEY") or _local_secret(
     "audit_signing_key", __import__("base64").urlsafe_b64encode(secrets.token_bytes(32)).decode()
 )
 
-ALLOWED_HOSTS = [h for h in (env("CARNET_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver") or "").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [o for o in (env("CARNET_CSRF_TRUSTED_ORIGINS", "") or "").split(",") if o]
+ALLOWED_HOSTS = [h for h in env("CARNET_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in env("CARNET_CSRF_TRUSTED_ORIGINS").split(",") if o]
 CARNET_DEMO = env_bool("CARNET_DEMO", False)
 CARNET_BASE_URL = env("CARNET_BASE_URL", "http://127.0.0.1:8000")
 
