@@ -68,3 +68,59 @@ class ProfessionalFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"pro{n}@example.org")
     created_at = factory.LazyFunction(clock.now)
     updated_at = factory.LazyFunction(clock.now)
+
+
+# --- spaces (appended by the lifecycle engineer) ------------------------------------------------------
+
+
+class HealthSpaceFactory(factory.django.DjangoModelFactory):
+    """An activated space (R-LC-28); pass ``status=...`` and dates for other states."""
+
+    class Meta:
+        model = "spaces.HealthSpace"
+
+    person = factory.SubFactory(PersonFactory)
+    status = "ACTIVATED"
+    motif = "ACTIVATION"
+    status_changed_at = factory.LazyFunction(clock.now)
+    created_at = factory.LazyFunction(clock.now)
+    informed_at = factory.LazyFunction(clock.now)
+    opened_at = factory.LazyFunction(clock.now)
+    activated_at = factory.LazyFunction(clock.now)
+    majority_handled_at = factory.LazyFunction(clock.now)
+
+
+PATIENT_PASSWORD = "Mot-de-passe-Solide-9"
+
+
+class PatientUserFactory(factory.django.DjangoModelFactory):
+    """A patient account (R-LC-11) whose password is ``PATIENT_PASSWORD``."""
+
+    class Meta:
+        model = "accounts.User"
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"usager.{n:04d}")
+    role = "PATIENT"
+    person = factory.SubFactory(PersonFactory)
+    password = factory.PostGenerationMethodCall("set_password", PATIENT_PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):  # type: ignore[no-untyped-def]  # noqa: N805
+        if create:
+            obj.save()
+
+
+class DelegationFactory(factory.django.DjangoModelFactory):
+    """An accepted delegation: ``delegate`` acts for ``subject`` (R-DEL-1)."""
+
+    class Meta:
+        model = "spaces.Delegation"
+
+    kind = "LEGAL_REPRESENTATION"
+    subject = factory.SubFactory(PersonFactory)
+    patient_id = factory.LazyAttribute(lambda o: o.subject.pk)
+    delegate = factory.SubFactory(PersonFactory)
+    status = "ACCEPTED"
+    created_at = factory.LazyFunction(clock.now)
+    start_date = factory.LazyFunction(clock.now)

@@ -61,14 +61,15 @@ class HealthSpace(models.Model):
             models.Index(fields=["status", "deletion_due_at"], name="spaces_due_deletion"),
             models.Index(fields=["status", "archived_until"], name="spaces_due_purge"),
             models.Index(fields=["status", "suspension_closes_at"], name="spaces_due_suspension"),
+            models.Index(fields=["majority_handled_at"], name="spaces_due_majority"),
         ]
+
+    def __str__(self) -> str:
+        return f"HealthSpace {self.public_id} ({self.status})"
 
     @property
     def patient_id(self) -> int:
         return self.person_id
-
-    def __str__(self) -> str:
-        return f"HealthSpace {self.public_id} ({self.status})"
 
 
 class ProvisionalCode(models.Model):
@@ -81,6 +82,9 @@ class ProvisionalCode(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:  # never the code or its hash
+        return f"ProvisionalCode {self.pk} of patient {self.patient_id}"
 
 
 class ExportStatus(models.TextChoices):
@@ -101,9 +105,18 @@ class ExportRequest(models.Model):
     created_at = models.DateTimeField()
     available_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
-    blob = models.ForeignKey("records.Blob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    blob = models.ForeignKey(
+        "records.Blob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     size = models.PositiveBigIntegerField(default=0)
     attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)  # an exception class name, never content
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "expires_at"], name="spaces_export_due")]
+
+    def __str__(self) -> str:
+        return f"ExportRequest {self.public_id} ({self.status})"
 
 
 class DelegationKind(models.TextChoices):
@@ -129,9 +142,13 @@ class Delegation(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=24, choices=DelegationKind.choices)
-    subject = models.ForeignKey("identity.Person", on_delete=models.CASCADE, related_name="delegations_received")
+    subject = models.ForeignKey(
+        "identity.Person", on_delete=models.CASCADE, related_name="delegations_received"
+    )
     patient_id = models.BigIntegerField(db_index=True)
-    delegate = models.ForeignKey("identity.Person", on_delete=models.CASCADE, related_name="delegations_given")
+    delegate = models.ForeignKey(
+        "identity.Person", on_delete=models.CASCADE, related_name="delegations_given"
+    )
     status = models.CharField(max_length=12, choices=DelegationStatus.choices)
     is_primary = models.BooleanField(default=False)  # the representative the child is attached to (R-MIN-1)
     invited_by = models.ForeignKey(
@@ -149,4 +166,8 @@ class Delegation(models.Model):
         indexes = [
             models.Index(fields=["delegate", "kind", "status"], name="spaces_deleg_delegate"),
             models.Index(fields=["subject", "kind", "status"], name="spaces_deleg_subject"),
+            models.Index(fields=["status", "expires_at"], name="spaces_deleg_due"),
         ]
+
+    def __str__(self) -> str:
+        return f"Delegation {self.public_id} ({self.kind}, {self.status})"

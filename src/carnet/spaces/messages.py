@@ -1,0 +1,131 @@
+"""Lifecycle messages (SPEC §1.2–1.5), registered in the notification catalogue at import time.
+
+They are content-free (invariant 5): dates, a reference, a code or the service's address, never
+health data, and they never ask for a password.
+"""
+
+from __future__ import annotations
+
+from carnet.notifications.templates_catalogue import MessageTemplate, register
+
+_SIGN_FR = (
+    "\n\nCarnet — ceci est un message automatique, merci de ne pas y répondre. "
+    "Carnet ne vous demandera jamais votre mot de passe."
+)
+_SIGN_EN = (
+    "\n\nCarnet — this is an automatic message, please do not reply. Carnet will never ask for your password."
+)
+
+
+def _t(subject_fr: str, subject_en: str, body_fr: str, body_en: str, *params: str) -> MessageTemplate:
+    return MessageTemplate(
+        subject={"fr": subject_fr, "en": subject_en},
+        body={"fr": body_fr + _SIGN_FR, "en": body_en + _SIGN_EN},
+        params=tuple(params),
+    )
+
+
+TEMPLATES: dict[str, MessageTemplate] = {
+    # R-LC-5
+    "space_opposed": _t(
+        "Votre opposition est enregistrée",
+        "Your objection is recorded",
+        "Votre opposition à la création de votre profil Carnet a été enregistrée le {date} "
+        "sous la référence {reference}. Vous pouvez télécharger l'attestation sur {base_url}/opposition/.",
+        "Your objection to the creation of your Carnet space was recorded on {date} with reference "
+        "{reference}. You can download the proof at {base_url}/opposition/.",
+        "date",
+        "reference",
+        "base_url",
+    ),
+    # R-LC-20 / R-LC-21
+    "space_closed": _t(
+        "Votre profil Carnet est clôturé",
+        "Your Carnet space is closed",
+        "Votre profil Carnet a été clôturé le {date}. Ses données sont archivées jusqu'au {archived_until}, "
+        "puis supprimées. Vous pouvez demander sa réouverture à tout moment sur {base_url}.",
+        "Your Carnet space was closed on {date}. Its data are archived until {archived_until}, then deleted. "
+        "You may ask to reopen it at any time at {base_url}.",
+        "date",
+        "archived_until",
+        "base_url",
+    ),
+    # R-LC-22: the holder is informed immediately of a deletion request
+    "deletion_requested": _t(
+        "Demande de suppression de vos données",
+        "Request to delete your data",
+        "Votre demande de suppression des données de votre profil Carnet a été enregistrée le {date}. "
+        "La suppression sera effectuée au plus tard le {due}. Vous pouvez l'annuler d'ici là sur {base_url}.",
+        "Your request to delete the data of your Carnet space was recorded on {date}. The deletion will be "
+        "done by {due} at the latest. You may cancel it until then at {base_url}.",
+        "date",
+        "due",
+        "base_url",
+    ),
+    "deletion_cancelled": _t(
+        "Demande de suppression annulée",
+        "Deletion request cancelled",
+        "Votre demande de suppression des données de votre profil Carnet a été annulée le {date}.",
+        "Your request to delete the data of your Carnet space was cancelled on {date}.",
+        "date",
+    ),
+    "deletion_done": _t(
+        "Suppression effectuée",
+        "Deletion done",
+        "Les données de votre profil Carnet ont été supprimées le {date}, comme vous l'aviez demandé.",
+        "The data of your Carnet space were deleted on {date}, as you requested.",
+        "date",
+    ),
+    # R-LC-23
+    "space_reopened": _t(
+        "Votre profil Carnet est rouvert",
+        "Your Carnet space is reopened",
+        "Votre profil Carnet a été rouvert le {date}.",
+        "Your Carnet space was reopened on {date}.",
+        "date",
+    ),
+    # R-LC-24
+    "space_suspended": _t(
+        "Votre profil Carnet est suspendu",
+        "Your Carnet space is suspended",
+        "Votre profil Carnet a été suspendu le {date}. Sans contestation de votre part avant le {closes}, "
+        "il sera clôturé. Pour contester, connectez-vous sur {base_url}.",
+        "Your Carnet space was suspended on {date}. Unless you object before {closes}, it will be closed. "
+        "To object, log in at {base_url}.",
+        "date",
+        "closes",
+        "base_url",
+    ),
+    "suspension_ended": _t(
+        "La suspension de votre profil est levée",
+        "The suspension of your space is lifted",
+        "La suspension de votre profil Carnet a été levée le {date}.",
+        "The suspension of your Carnet space was lifted on {date}.",
+        "date",
+    ),
+    # R-LC-25
+    "export_ready": _t(
+        "Vos données sont prêtes à être téléchargées",
+        "Your data are ready to download",
+        "L'export des données de votre profil Carnet est disponible jusqu'au {expires}. "
+        "Connectez-vous sur {base_url} pour le télécharger.",
+        "The export of your Carnet data is available until {expires}. Log in at {base_url} to download it.",
+        "expires",
+        "base_url",
+    ),
+    # R-MIN-7
+    "majority_code": _t(
+        "Votre profil Carnet vous appartient désormais",
+        "Your Carnet space is now yours",
+        "Vous êtes majeur : votre profil Carnet est désormais rattaché à vous seul. Activez-le sur "
+        "{base_url}/activation/ avec ce code provisoire, valable jusqu'au {expires} : {code}",
+        "You are now of age: your Carnet space is attached to you alone. "
+        "Activate it at {base_url}/activation/ with this provisional code, valid until {expires}: {code}",
+        "code",
+        "expires",
+        "base_url",
+    ),
+}
+
+for _key, _template in TEMPLATES.items():
+    register(_key, _template)
