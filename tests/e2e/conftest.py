@@ -36,11 +36,12 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, live_server):  # type: ignore[no-untyped-def]
+def page(browser, live_server, request):  # type: ignore[no-untyped-def]
     context = browser.new_context(base_url=live_server.url, locale="fr-FR", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
+    _keep_screenshot_on_failure(request, page)
     context.close()
 
 
@@ -51,3 +52,19 @@ def mobile_page(browser, live_server):  # type: ignore[no-untyped-def]
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+def _keep_screenshot_on_failure(request, page) -> None:  # type: ignore[no-untyped-def]
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        target = Path(os.environ.get("CARNET_E2E_ARTIFACTS", "/tmp/carnet-e2e")) / f"{request.node.name}.png"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(target), full_page=True)

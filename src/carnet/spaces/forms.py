@@ -57,9 +57,9 @@ class IdentifyForm(forms.Form):
     )
     birth_date = forms.DateField(
         label=_("Date de naissance"),
-        help_text=_("Format attendu : JJ/MM/AAAA."),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+        help_text=_("Au format JJ/MM/AAAA."),
+        input_formats=["%d/%m/%Y", "%Y-%m-%d", "%d%m%Y"],
+        widget=forms.DateInput(attrs={"autocomplete": "bday", "placeholder": "JJ/MM/AAAA"}, format="%d/%m/%Y"),
     )
 
     def clean_nir(self) -> str:
