@@ -39,6 +39,8 @@ def notify(
         raise ValueError(f"unknown channel {channel!r}")
     if not address:
         return None
+    if patient_id is not None and _is_deceased(patient_id):
+        return None  # R-LC-27: no more notifications once the holder's death is recorded
     render(template, params or {}, language)  # fail now, in the cause's transaction, not in the worker
     try:
         with transaction.atomic():
@@ -58,6 +60,12 @@ def notify(
 
     enqueue("notifications.deliver_pending")
     return message
+
+
+def _is_deceased(patient_id: int) -> bool:
+    from carnet.identity.models import Person
+
+    return Person.objects.filter(pk=patient_id, deceased_on__isnull=False).exists()
 
 
 def outbox_deliver_pending(*, limit: int = 500) -> int:

@@ -1,0 +1,81 @@
+"""The outbox (invariant 5): written with its cause, delivered at least once, never twice for one cause."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.core import mail
+from django.db import transaction
+
+from carnet.notifications.models import DeliveredMessage, OutboxMessage
+from carnet.notifications.services import notify, outbox_deliver_pending
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _queue(person, key: str = "k1") -> OutboxMessage | None:  # type: ignore[no-untyped-def]
+    return notify(
+        patient_id=person.pk, channel="EMAIL", address=person.email, template="generic",
+        params={"base_url": "https://carnet.example"}, dedup_key=key,
+    )
+
+
+def test_the_same_cause_queues_one_message(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.CARNET_TASK_BACKEND = "none"
+    person = PersonFactory()
+    assert _queue(person) is not None
+    assert _queue(person) is None
+    assert OutboxMessage.objects.count() == 1
+
+
+def test_a_rolled_back_cause_leaves_no_message(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.CARNET_TASK_BACKEND = "none"
+    person = PersonFactory()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _queue(person)
+        raise RuntimeError("the act failed")
+    assert OutboxMessage.objects.count() == 0
+
+
+def test_delivery_marks_sent_once_and_running_again_sends_nothing(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.CARNET_TASK_BACKEND = "none"
+    person = PersonFactory()
+    _queue(person)
+    assert outbox_deliver_pending() == 1
+    assert outbox_deliver_pending() == 0
+    assert len(mail.outbox) == 1 and DeliveredMessage.objects.count() == 1
+
+
+def test_a_failing_channel_keeps_the_message_for_the_next_run(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    settings.CARNET_TASK_BACKEND = "none"
+    person = PersonFactory()
+    _queue(person)
+
+    def broken(*args: object) -> None:
+        raise ConnectionError("smtp down")
+
+    monkeypatch.setattr("carnet.notifications.channels.deliver", broken)
+    assert outbox_deliver_pending() == 0
+    message = OutboxMessage.objects.get()
+    assert message.sent_at is None and message.attempts == 1 and message.last_error == "ConnectionError"
+    monkeypatch.undo()
+    assert outbox_deliver_pending() == 1
+
+
+def test_messages_carry_no_health_data_and_never_ask_for_a_password() -> None:
+    from carnet.notifications.templates_catalogue import CATALOGUE
+
+    for key, template in CATALOGUE.items():
+        for text in [*template.subject.values(), *template.body.values()]:
+            lowered = text.lower()
+            assert "diagnos" not in lowered and "résultat" not in lowered, key
+            assert "votre mot de passe" not in lowered or "jamais" in lowered, key
+
+
+def test_no_notification_is_queued_for_a_deceased_person_r_lc_27(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.CARNET_TASK_BACKEND = "none"
+    person = PersonFactory(deceased_on=date(2026, 1, 2))
+    assert _queue(person) is None
+    assert OutboxMessage.objects.count() == 0
