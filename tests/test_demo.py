@@ -49,7 +49,9 @@ def test_demo_outbox_shows_the_current_totp_of_demo_staff(client, settings) -> N
     settings.CARNET_DEMO = True
     _run_demo()
     user = User.objects.get(username="dr.durand")
-    expected = pyotp.TOTP(secret_decrypt(user.totp_secret_encrypted, context=str(user.public_id))).at(clock.now())
+    expected = pyotp.TOTP(secret_decrypt(user.totp_secret_encrypted, context=str(user.public_id))).at(
+        clock.now()
+    )
     response = client.get("/demo/outbox/")
     assert response.status_code == 200
     assert expected in response.content.decode()

@@ -30,7 +30,8 @@ def test_only_audit_writes_trace_rows() -> None:
     offenders = [
         str(p.relative_to(SRC))
         for p in _python_sources()
-        if "audit" not in p.parts and re.search(r"Trace\.objects\.(create|bulk_create|update|filter\(.*\)\.update)", p.read_text())
+        if "audit" not in p.parts
+        and re.search(r"Trace\.objects\.(create|bulk_create|update|filter\(.*\)\.update)", p.read_text())
     ]
     assert offenders == []
 

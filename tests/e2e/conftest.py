@@ -37,7 +37,9 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, live_server, request):  # type: ignore[no-untyped-def]
-    context = browser.new_context(base_url=live_server.url, locale="fr-FR", viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        base_url=live_server.url, locale="fr-FR", viewport={"width": 1280, "height": 900}
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
@@ -47,12 +49,13 @@ def page(browser, live_server, request):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def mobile_page(browser, live_server):  # type: ignore[no-untyped-def]
-    context = browser.new_context(base_url=live_server.url, locale="fr-FR", viewport={"width": 375, "height": 740})
+    context = browser.new_context(
+        base_url=live_server.url, locale="fr-FR", viewport={"width": 375, "height": 740}
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
     context.close()
-
 
 
 @pytest.hookimpl(hookwrapper=True)

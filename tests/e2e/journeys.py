@@ -22,7 +22,9 @@ def informed_person(**traits: object) -> tuple[Person, str]:
 
 
 def last_login_code(address: str) -> str:
-    message = DeliveredMessage.objects.filter(address=address, body__contains="code de connexion").latest("id")
+    message = DeliveredMessage.objects.filter(address=address, body__contains="code de connexion").latest(
+        "id"
+    )
     found = re.search(r"\b(\d{6})\b", message.body)
     assert found, "the login e-mail carries a 6-digit code"
     return found.group(1)

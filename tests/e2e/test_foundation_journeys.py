@@ -83,7 +83,9 @@ def test_closure_with_password_confirmation_logs_out_r_lc_20(page) -> None:  # t
 
 def test_the_home_page_fits_a_phone_screen(mobile_page) -> None:  # type: ignore[no-untyped-def]
     mobile_page.goto("/")
-    overflow = mobile_page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    overflow = mobile_page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
     assert overflow <= 0
 
 

@@ -17,8 +17,12 @@ pytestmark = pytest.mark.django_db
 
 def _queue(person, key: str = "k1") -> OutboxMessage | None:  # type: ignore[no-untyped-def]
     return notify(
-        patient_id=person.pk, channel="EMAIL", address=person.email, template="generic",
-        params={"base_url": "https://carnet.example"}, dedup_key=key,
+        patient_id=person.pk,
+        channel="EMAIL",
+        address=person.email,
+        template="generic",
+        params={"base_url": "https://carnet.example"},
+        dedup_key=key,
     )
 
 

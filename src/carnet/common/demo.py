@@ -21,7 +21,7 @@ from carnet.common.actors import Actor, ActorKind
 from carnet.identity.models import Person
 from carnet.identity.validators import OID_INS_NIR_TEST
 
-DEMO_PASSWORD = "Carnet-Demo-2026!"
+DEMO_PASSWORD = "Carnet-Demo-2026!"  # noqa: S105 - fictional demo accounts, printed by `carnet demo`
 VITALE_SERIAL = "00000000042"
 DOMAIN = "demo.carnet.invalid"
 
@@ -63,7 +63,16 @@ def _years_ago(years: int, month: int, day: int) -> date:
 
 def cast() -> list[DemoPerson]:
     return [
-        DemoPerson("claire", "MARTIN", "Claire Marie", "F", _years_ago(46, 5, 17), 101, "claire.martin", phone="+33612345601"),
+        DemoPerson(
+            "claire",
+            "MARTIN",
+            "Claire Marie",
+            "F",
+            _years_ago(46, 5, 17),
+            101,
+            "claire.martin",
+            phone="+33612345601",
+        ),
         DemoPerson("hugo", "MARTIN", "Hugo", "M", _years_ago(48, 9, 2), 102, "hugo.martin"),
         DemoPerson("lucas", "MARTIN", "Lucas", "M", _years_ago(12, 3, 10), 103, insured_under="claire"),
         DemoPerson("jean", "DUBOIS", "Jean Pierre", "M", _years_ago(79, 11, 23), 104, "jean.dubois"),
@@ -115,7 +124,12 @@ def load() -> None:
     """Create the demo population. Call only when ``already_loaded()`` is false."""
     from carnet.accounts.services import staff_create, totp_enrolment_secret
     from carnet.identity.services import organisation_register, person_register, professional_register
-    from carnet.spaces.delegation import caregiver_invite, delegation_accept, legal_representative_invite, minor_attach
+    from carnet.spaces.delegation import (
+        caregiver_invite,
+        delegation_accept,
+        legal_representative_invite,
+        minor_attach,
+    )
     from carnet.spaces.services import space_activate, space_inform
 
     insurance = Actor.insurance()
@@ -229,7 +243,10 @@ def fresh_codes() -> list[dict[str, str]]:
         if p.username or p.insured_under:
             continue
         person = Person.objects.filter(ins_matricule=p.nir).select_related("space").first()
-        if person is None or person.space.status not in {SpaceStatus.INFORMED, SpaceStatus.OPEN_NOT_ACTIVATED}:
+        if person is None or person.space.status not in {
+            SpaceStatus.INFORMED,
+            SpaceStatus.OPEN_NOT_ACTIVATED,
+        }:
             continue
         with transaction.atomic():
             code = provisional_code_issue(space=person.space, actor=Actor.insurance())

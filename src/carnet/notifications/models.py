@@ -28,6 +28,9 @@ class OutboxMessage(models.Model):
     class Meta:
         indexes = [models.Index(fields=["sent_at", "created_at"], name="notif_outbox_pending")]
 
+    def __str__(self) -> str:  # no address: __str__ ends up in logs
+        return f"OutboxMessage {self.pk} ({self.template}, {self.channel})"
+
 
 class DeliveredMessage(models.Model):
     """What the local channels "sent": the demo's mailbox and SMS phone (shown on /demo/outbox/)."""
@@ -38,3 +41,6 @@ class DeliveredMessage(models.Model):
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField()
     delivered_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"DeliveredMessage {self.pk}"

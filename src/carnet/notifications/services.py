@@ -71,7 +71,9 @@ def _is_deceased(patient_id: int) -> bool:
 def outbox_deliver_pending(*, limit: int = 500) -> int:
     """Deliver queued messages; safe to run concurrently and repeatedly."""
     sent = 0
-    ids = list(OutboxMessage.objects.filter(sent_at__isnull=True).order_by("id").values_list("id", flat=True)[:limit])
+    ids = list(
+        OutboxMessage.objects.filter(sent_at__isnull=True).order_by("id").values_list("id", flat=True)[:limit]
+    )
     for message_id in ids:
         with transaction.atomic():
             message = (

@@ -17,7 +17,9 @@ class MessageTemplate:
 
 
 _SIGN_FR = "\n\nCarnet — ceci est un message automatique, merci de ne pas y répondre. Carnet ne vous demandera jamais votre mot de passe."
-_SIGN_EN = "\n\nCarnet — this is an automatic message, please do not reply. Carnet will never ask for your password."
+_SIGN_EN = (
+    "\n\nCarnet — this is an automatic message, please do not reply. Carnet will never ask for your password."
+)
 
 CATALOGUE: dict[str, MessageTemplate] = {
     "information_letter": MessageTemplate(
@@ -27,7 +29,8 @@ CATALOGUE: dict[str, MessageTemplate] = {
             "avant cette date sur {base_url}/opposition/. Votre code provisoire d'activation, valable jusqu'au "
             "{expires}, est : {code}" + _SIGN_FR,
             "en": "A personal health space will be opened for you on {open_date} unless you object before then at "
-            "{base_url}/opposition/. Your provisional activation code, valid until {expires}, is: {code}" + _SIGN_EN,
+            "{base_url}/opposition/. Your provisional activation code, valid until {expires}, is: {code}"
+            + _SIGN_EN,
         },
         params=("open_date", "base_url", "expires", "code"),
     ),
@@ -42,7 +45,8 @@ CATALOGUE: dict[str, MessageTemplate] = {
     "login_code": MessageTemplate(
         subject={"fr": "Votre code de connexion", "en": "Your login code"},
         body={
-            "fr": "Votre code de connexion à usage unique est : {code}. Il expire dans {minutes} minutes." + _SIGN_FR,
+            "fr": "Votre code de connexion à usage unique est : {code}. Il expire dans {minutes} minutes."
+            + _SIGN_FR,
             "en": "Your one-time login code is: {code}. It expires in {minutes} minutes." + _SIGN_EN,
         },
         params=("code", "minutes"),
@@ -52,7 +56,8 @@ CATALOGUE: dict[str, MessageTemplate] = {
         body={
             "fr": "Une information vous attend dans votre espace Carnet. Connectez-vous sur {base_url} pour la "
             "consulter." + _SIGN_FR,
-            "en": "Something is waiting for you in your Carnet space. Log in at {base_url} to see it." + _SIGN_EN,
+            "en": "Something is waiting for you in your Carnet space. Log in at {base_url} to see it."
+            + _SIGN_EN,
         },
         params=("base_url",),
     ),

@@ -43,7 +43,9 @@ def _demo_staff_codes() -> list[tuple[str, str]]:
     from carnet.common import clock
 
     rows: list[tuple[str, str]] = []
-    staff = User.objects.filter(role__in=[Role.PROFESSIONAL, Role.OPERATOR], totp_confirmed=True).order_by("username")
+    staff = User.objects.filter(role__in=[Role.PROFESSIONAL, Role.OPERATOR], totp_confirmed=True).order_by(
+        "username"
+    )
     for user in staff:
         secret = secret_decrypt(user.totp_secret_encrypted, context=str(user.public_id))
         rows.append((user.username, pyotp.TOTP(secret).at(clock.now())))

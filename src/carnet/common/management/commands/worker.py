@@ -1,8 +1,8 @@
 """``carnet worker``: run background work.
 
-    carnet worker            # poll loop (embedded or production without Celery)
-    carnet worker --once     # one cycle, then exit (cron-style)
-    carnet worker --celery   # a Celery worker with beat (CARNET_TASK_BACKEND=celery, CARNET_BROKER_URL)
+carnet worker            # poll loop (embedded or production without Celery)
+carnet worker --once     # one cycle, then exit (cron-style)
+carnet worker --celery   # a Celery worker with beat (CARNET_TASK_BACKEND=celery, CARNET_BROKER_URL)
 """
 
 from __future__ import annotations
