@@ -38,7 +38,8 @@ class PersonFactory(factory.django.DjangoModelFactory):
     birth_date = date(1980, 5, 17)
     sex = "F"
     birth_place_cog = "75056"
-    ins_matricule = factory.LazyAttribute(lambda o: make_nir(o.sex, o.birth_date))
+    # A sequence, not a random serial: two persons of one test never share a NIR.
+    ins_matricule = factory.LazyAttributeSequence(lambda o, n: make_nir(o.sex, o.birth_date, serial=n % 999 + 1))
     ins_oid = OID_INS_NIR_TEST
     email = factory.Sequence(lambda n: f"usager{n}@example.org")
     phone = factory.Sequence(lambda n: f"+3361234{n:04d}")
