@@ -44,6 +44,16 @@ def clock() -> Iterator[ClockControl]:
 
 
 @pytest.fixture(autouse=True)
+def _french_by_default() -> Iterator[None]:
+    """Each test starts in the service's default language; a test that switches to English cannot leak it."""
+    from django.utils import translation
+
+    translation.activate("fr")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _reset_clock() -> Iterator[None]:
     yield
     carnet_clock.reset()

@@ -67,7 +67,7 @@ class ActivationIdentifyForm(DsfrForm):
         label=_("Date de naissance"),
         help_text=_("Au format JJ/MM/AAAA."),
         input_formats=["%d/%m/%Y", "%Y-%m-%d", "%d%m%Y"],
-        widget=forms.DateInput(attrs=_input("bday", placeholder="JJ/MM/AAAA"), format="%d/%m/%Y"),
+        widget=forms.DateInput(attrs=_input("bday", placeholder=_("JJ/MM/AAAA")), format="%d/%m/%Y"),
     )
 
     def clean_code(self) -> str:

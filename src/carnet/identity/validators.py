@@ -65,12 +65,12 @@ def _luhn_identifier(value: str, length: int, label: str, code: str) -> str:
 
 def validate_rpps(value: str) -> str:
     """RPPS: 11 digits, the last one a Luhn key."""
-    return _luhn_identifier(value, 11, "numéro RPPS", "rpps")
+    return _luhn_identifier(value, 11, str(_("numéro RPPS")), "rpps")
 
 
 def validate_finess(value: str) -> str:
     """FINESS: 9 digits, the last one a Luhn key."""
-    return _luhn_identifier(value, 9, "numéro FINESS", "finess")
+    return _luhn_identifier(value, 9, str(_("numéro FINESS")), "finess")
 
 
 def validate_cog(value: str) -> str:

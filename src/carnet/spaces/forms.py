@@ -59,7 +59,7 @@ class IdentifyForm(forms.Form):
         label=_("Date de naissance"),
         help_text=_("Au format JJ/MM/AAAA."),
         input_formats=["%d/%m/%Y", "%Y-%m-%d", "%d%m%Y"],
-        widget=forms.DateInput(attrs={"autocomplete": "bday", "placeholder": "JJ/MM/AAAA"}, format="%d/%m/%Y"),
+        widget=forms.DateInput(attrs={"autocomplete": "bday", "placeholder": _("JJ/MM/AAAA")}, format="%d/%m/%Y"),
     )
 
     def clean_nir(self) -> str:
