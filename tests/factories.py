@@ -39,7 +39,9 @@ class PersonFactory(factory.django.DjangoModelFactory):
     sex = "F"
     birth_place_cog = "75056"
     # A sequence, not a random serial: two persons of one test never share a NIR.
-    ins_matricule = factory.LazyAttributeSequence(lambda o, n: make_nir(o.sex, o.birth_date, serial=n % 999 + 1))
+    ins_matricule = factory.LazyAttributeSequence(
+        lambda o, n: make_nir(o.sex, o.birth_date, serial=500 + n % 400)
+    )  # 500..899: below for helpers, 900+ for tests
     ins_oid = OID_INS_NIR_TEST
     email = factory.Sequence(lambda n: f"usager{n}@example.org")
     phone = factory.Sequence(lambda n: f"+3361234{n:04d}")

@@ -22,7 +22,7 @@ _serials = itertools.count(1)
 
 def new_person(*, birth_date: date = date(1980, 5, 17), sex: str = "F", **kwargs: Any) -> Person:
     """A person with a unique, valid NIR (serial from a counter: no collisions inside one test)."""
-    serial = next(_serials) % 999 + 1
+    serial = next(_serials) % 499 + 1  # 1..499: PersonFactory draws 500..899
     return PersonFactory(
         birth_date=birth_date, sex=sex, ins_matricule=make_nir(sex, birth_date, serial), **kwargs
     )

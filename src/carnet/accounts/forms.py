@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField
 from django.forms.widgets import Widget
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 from carnet.identity.models import Person
 from carnet.identity.validators import validate_nir, validate_vitale_serial
@@ -18,7 +21,7 @@ from .models import User
 from .services import credentials_errors, otp_channels_for, password_change_errors
 
 
-def _input(autocomplete: str = "off", **extra: str) -> dict[str, str]:
+def _input(autocomplete: str = "off", **extra: StrOrPromise) -> dict[str, StrOrPromise]:
     return {"class": "fr-input", "autocomplete": autocomplete, **extra}
 
 

@@ -16,6 +16,9 @@ class ChainHead(models.Model):
     seq = models.BigIntegerField(default=0)
     head_hash = models.CharField(max_length=64, default="0" * 64)
 
+    def __str__(self) -> str:
+        return f"ChainHead {self.chain}@{self.seq}"
+
 
 class Trace(models.Model):
     chain = models.CharField(max_length=40)
@@ -41,6 +44,9 @@ class Trace(models.Model):
         indexes = [models.Index(fields=["patient_id", "at"], name="audit_trace_patient_at")]
         ordering = ["chain", "seq"]
 
+    def __str__(self) -> str:  # never the details: __str__ ends up in logs
+        return f"Trace {self.chain}#{self.seq} {self.action}"
+
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
             raise RuntimeError("traces are append-only")
@@ -61,4 +67,9 @@ class Checkpoint(models.Model):
     key_id = models.CharField(max_length=16)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_checkpoint_chain_seq_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "seq"], name="audit_checkpoint_chain_seq_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"Checkpoint {self.chain}@{self.seq}"

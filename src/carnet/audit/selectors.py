@@ -1,35 +1,293 @@
-"""Reads over traces, and verification of a chain as stored."""
+"""Reads over traces: the patient's "Historique d'activité" (R-TR-3) and verification of a stored chain.
+
+* ``history_access(acting)`` asks ``access`` whether the viewer may see the history (invariant 1,
+  ``Action.VIEW_TRACES``, R-TR-2): the holder yes, a minor's legal representative yes, a caregiver **no**
+  (the policy's ``_CAREGIVER_FORBIDDEN``: R-DEL-2 lets him consult documents but not manage or audit
+  the holder's sharing), anyone else no.
+* ``history_for_viewer(...)`` is the one query behind every history page: filtered, paginated (100),
+  newest first, with the ``hidden_object_ids`` hook applied **in the query** (never after).
+* ``chain_verify(patient_id)`` recomputes a chain as stored and pinpoints altered, missing and
+  reordered entries.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
+from carnet.access.facts import Action, ActorFacts, PatientFacts, RequestContext
+from carnet.access.facts import SpaceStatus as PolicySpaceStatus
+from carnet.access.policy import Decision, decide
+from carnet.common import clock
+from carnet.common.actors import ActorKind
+
+from .labels import (
+    EMERGENCY_ACTIONS,
+    EMERGENCY_MODES,
+    GROUP_LABELS,
+    OBJECT_LABELS,
+    action_label,
+    actor_kind_label,
+)
 from .models import Trace
-from .services import GENESIS, chain_for, link_hash, trace_fields
+from .services import chain_for, trace_fields
+from .verify import Problem, verify_entries
+
+HISTORY_PAGE_SIZE = 100  # R-TR-3 "paginated 100"
+
+#: Who may be given a history at all; anything else is refused before any query (fail closed).
+HISTORY_VIEWER_KINDS = frozenset(
+    {ActorKind.PATIENT, ActorKind.LEGAL_REPRESENTATIVE, ActorKind.CAREGIVER, ActorKind.PROFESSIONAL}
+)
+_PATIENT_SIDE = frozenset({ActorKind.PATIENT, ActorKind.LEGAL_REPRESENTATIVE, ActorKind.CAREGIVER})
+_LINKABLE_ACTORS = frozenset({ActorKind.PROFESSIONAL, ActorKind.ORGANISATION})
 
 
 def traces_for_patient(patient_id: int) -> QuerySet[Trace]:
     return Trace.objects.filter(chain=chain_for(patient_id)).order_by("seq")
 
 
+# --------------------------------------------------------------------------------------------------
+# Who may see a history (R-TR-2) — asks the one policy
+# --------------------------------------------------------------------------------------------------
+
+
+def history_access(acting: Any) -> Decision:
+    """``access.decide(..., VIEW_TRACES)`` for a ``spaces.acting.ActingContext`` over ``acting.subject``."""
+    from carnet.spaces.models import Delegation, DelegationKind, DelegationStatus, HealthSpace
+
+    subject = acting.subject
+    space = HealthSpace.objects.filter(person=subject).only("status").first()
+    account = getattr(subject, "account", None)
+    is_minor = clock.age_on(subject.birth_date, clock.today()) < settings.CARNET_MAJORITY_AGE
+    representatives: set[str] = set()
+    caregivers: set[str] = set()
+    rows = Delegation.objects.filter(subject=subject, status=DelegationStatus.ACCEPTED).select_related(
+        "delegate__account"
+    )
+    for delegation in rows:
+        delegate_account = getattr(delegation.delegate, "account", None)
+        if delegate_account is None:
+            continue
+        if delegation.kind == DelegationKind.LEGAL_REPRESENTATION and is_minor:  # R-MIN-7
+            representatives.add(str(delegate_account.public_id))
+        elif delegation.kind == DelegationKind.CAREGIVING:
+            caregivers.add(str(delegate_account.public_id))
+    patient = PatientFacts(
+        patient_id=str(subject.pk),
+        holder_id=str(account.public_id) if account is not None else "",
+        space_status=PolicySpaceStatus(space.status) if space is not None else PolicySpaceStatus.DELETED,
+        is_minor=is_minor,
+        legal_representative_ids=frozenset(representatives),
+        caregiver_ids=frozenset(caregivers),
+    )
+    actor = ActorFacts(kind=acting.actor.kind, id=str(acting.actor.id))
+    return decide(actor, patient, None, RequestContext.current(Action.VIEW_TRACES))
+
+
+# --------------------------------------------------------------------------------------------------
+# The history itself (R-TR-3)
+# --------------------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
-class ChainProblem:
+class HistoryEntry:
+    """One line of the history as shown: labels only, never ``details``."""
+
     seq: int
-    problem: str  # "altered", "missing", "reordered"
+    at: datetime
+    action: str
+    action_label: str | Promise
+    group: str
+    group_label: str | Promise
+    actor_kind: str
+    actor_kind_label: str | Promise
+    actor_label: str | Promise
+    actor_id: str  # for the per-professional link (only set for professionals and establishments)
+    object_type: str
+    object_label: str | Promise
+    object_id: str  # for the per-object link
+    is_emergency: bool
+    is_denied: bool
+    emergency_reason: str  # the professional's written justification (R-EM-6), emergencies only
 
 
-def chain_verify(patient_id: int | None) -> list[ChainProblem]:
-    """Recompute the chain stored in the database; an empty list means it is intact."""
-    problems: list[ChainProblem] = []
-    prev = GENESIS
-    expected_seq = 1
-    for t in Trace.objects.filter(chain=chain_for(patient_id)).order_by("seq").iterator():
-        if t.seq != expected_seq:
-            problems.append(ChainProblem(expected_seq, "missing"))
-        if t.prev_hash != prev or link_hash(t.prev_hash, trace_fields(t)) != t.hash:
-            problems.append(ChainProblem(t.seq, "altered"))
-        prev = t.hash
-        expected_seq = t.seq + 1
-    return problems
+@dataclass(frozen=True)
+class HistoryPage:
+    entries: list[HistoryEntry]
+    number: int
+    num_pages: int
+    count: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def _actor_label(t: Trace, viewer_actor_id: str) -> str | Promise:
+    """ "Vous" for the viewer's own acts; fixed names for the platform; the stored label otherwise."""
+    if viewer_actor_id and t.actor_id == viewer_actor_id and t.actor_kind in _PATIENT_SIDE:
+        return _("Vous")
+    if t.actor_kind == ActorKind.SYSTEM:
+        return _("Carnet")
+    if t.actor_kind == ActorKind.OPERATOR:
+        return _("Support Carnet")  # operators' names are not shown
+    if t.actor_kind == ActorKind.INSURANCE:
+        return _("Assurance Maladie")
+    return t.actor_label or actor_kind_label(t.actor_kind)
+
+
+def _entry(t: Trace, viewer_actor_id: str) -> HistoryEntry:
+    emergency = t.mode in EMERGENCY_MODES or t.action in EMERGENCY_ACTIONS
+    return HistoryEntry(
+        seq=t.seq,
+        at=t.at,
+        action=t.action,
+        action_label=action_label(t.action),
+        group=t.group,
+        group_label=GROUP_LABELS.get(t.group, t.group),
+        actor_kind=t.actor_kind,
+        actor_kind_label=actor_kind_label(t.actor_kind),
+        actor_label=_actor_label(t, viewer_actor_id),
+        actor_id=t.actor_id if t.actor_kind in _LINKABLE_ACTORS else "",
+        object_type=t.object_type,
+        object_label=OBJECT_LABELS.get(t.object_type, "") if t.object_type else "",
+        object_id=t.object_id,
+        is_emergency=emergency,
+        is_denied=t.outcome == "DENY",
+        emergency_reason=t.reason if emergency else "",
+    )
+
+
+def history_queryset(
+    *,
+    patient_id: int,
+    viewer_kind: str,
+    hidden_object_ids: Iterable[str],
+    group: str | None = None,
+    actor_kind: str | None = None,
+    object_id: str | None = None,
+    actor_id: str | None = None,
+) -> QuerySet[Trace]:
+    """The visible traces of ``patient_id`` for ``viewer_kind``, newest first (see ``history_for_viewer``)."""
+    if viewer_kind not in HISTORY_VIEWER_KINDS:
+        return Trace.objects.none()  # fail closed: unknown viewers see nothing
+    qs = Trace.objects.filter(chain=chain_for(patient_id))
+    hidden = {str(i) for i in hidden_object_ids if str(i)}
+    if hidden:
+        qs = qs.exclude(object_id__in=hidden)
+    if group:
+        qs = qs.filter(group=group)
+    if actor_kind:
+        qs = qs.filter(actor_kind=actor_kind)
+    if object_id is not None:
+        qs = qs.filter(object_id=object_id) if object_id else qs.none()
+    if actor_id is not None:
+        qs = (
+            qs.filter(actor_id=actor_id, actor_kind__in=[str(k) for k in _LINKABLE_ACTORS])
+            if actor_id
+            else qs.none()
+        )
+    return qs.order_by("-seq")
+
+
+def history_for_viewer(
+    *,
+    patient_id: int,
+    viewer_kind: str,
+    hidden_object_ids: set[str] | frozenset[str],
+    viewer_actor_id: str = "",
+    group: str | None = None,
+    actor_kind: str | None = None,
+    object_id: str | None = None,
+    actor_id: str | None = None,
+    page: int | str | None = 1,
+    per_page: int = HISTORY_PAGE_SIZE,
+) -> HistoryPage:
+    """One page of ``patient_id``'s "Historique d'activité" as ``viewer_kind`` may see it (R-TR-3).
+
+    * ``hidden_object_ids`` — THE hook for confidentiality: traces whose ``object_id`` is in the set are
+      left out **in the query** (so counts and pages never betray them). Callers compute it with
+      ``carnet.audit.hooks.hidden_object_ids(patient_id=..., viewer_kind=...)``, the union of what apps
+      registered: for a PATIENT the ``INVISIBLE_PATIENT`` documents not yet released (R-MASK-6), for a
+      LEGAL_REPRESENTATIVE also the ``INVISIBLE_REPRESENTANTS_LEGAUX`` ones (R-MIN-5). The set is
+      required (pass an empty set explicitly) so nobody forgets it.
+    * ``viewer_actor_id`` — the viewer's own actor id: his acts are labelled "Vous".
+    * filters: ``group`` (general / services / documents), ``actor_kind`` (an ``ActorKind``),
+      ``object_id`` (per-document history), ``actor_id`` (per-professional history: professionals and
+      establishments only).
+    * ``page`` — 1-based; anything invalid or out of range gives the nearest valid page.
+
+    The caller has asked ``access`` first (``history_access``): this selector filters, it does not
+    decide who may see a history.
+    """
+    qs = history_queryset(
+        patient_id=patient_id,
+        viewer_kind=viewer_kind,
+        hidden_object_ids=hidden_object_ids,
+        group=group,
+        actor_kind=actor_kind,
+        object_id=object_id,
+        actor_id=actor_id,
+    )
+    paginator = Paginator(qs, per_page)
+    current = paginator.get_page(page)
+    return HistoryPage(
+        entries=[_entry(t, viewer_actor_id) for t in current.object_list],
+        number=current.number,
+        num_pages=paginator.num_pages,
+        count=paginator.count,
+    )
+
+
+def professional_label(*, patient_id: int, actor_id: str) -> str:
+    """The name shown for a professional in his own history page (from his latest trace)."""
+    label = (
+        Trace.objects.filter(chain=chain_for(patient_id), actor_id=actor_id)
+        .filter(Q(actor_kind=ActorKind.PROFESSIONAL) | Q(actor_kind=ActorKind.ORGANISATION))
+        .order_by("-seq")
+        .values_list("actor_label", flat=True)
+        .first()
+    )
+    return label or ""
+
+
+# --------------------------------------------------------------------------------------------------
+# Verification of a chain as stored
+# --------------------------------------------------------------------------------------------------
+
+ChainProblem = Problem  # kept for callers of the first version (``.seq``, ``.problem``)
+
+
+def chain_verify(patient_id: int | None) -> list[Problem]:
+    """Recompute the chain stored in the database; an empty list means it is intact.
+
+    Same algorithm as the offline verifier (``verify.verify_entries``): ``altered`` (content or hash
+    changed), ``missing`` (gap in the sequence), ``reordered`` (an entry linked to another one than its
+    predecessor, e.g. two sequence numbers swapped), ``broken_link``.
+    """
+    entries = [
+        {**trace_fields(t), "prev_hash": t.prev_hash, "hash": t.hash}
+        for t in Trace.objects.filter(chain=chain_for(patient_id)).order_by("seq").iterator()
+    ]
+    return verify_entries(entries)

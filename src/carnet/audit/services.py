@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from datetime import UTC
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -19,8 +20,22 @@ from carnet.common import clock
 from carnet.common.actors import Actor
 
 from .models import ChainHead, Checkpoint, Trace
+from .verify import FORMAT, GENESIS, checkpoint_message, content_hash, link_hash
 
-GENESIS = "0" * 64
+__all__ = [
+    "GENESIS",
+    "GROUPS",
+    "chain_for",
+    "checkpoint_create",
+    "checkpoint_message",
+    "checkpoints_sign_moved",
+    "history_export",
+    "link_hash",
+    "public_key_b64",
+    "trace",
+    "trace_fields",
+]
+
 GROUPS = {"general", "services", "documents"}
 
 
@@ -28,17 +43,15 @@ def chain_for(patient_id: int | None) -> str:
     return f"p:{patient_id}" if patient_id is not None else "system"
 
 
-def link_hash(prev_hash: str, fields: dict[str, Any]) -> str:
-    """SHA-256 over the previous hash and the canonical JSON of the entry (sorted keys, UTC ISO times)."""
-    payload = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
-
-
 def trace_fields(t: Trace) -> dict[str, Any]:
+    """The content of a trace covered by its hash (``verify.CONTENT_FIELDS``); times in UTC ISO 8601.
+
+    ``hash = SHA-256(prev_hash ‖ SHA-256(canonical JSON of these fields))`` (``verify.link_hash``).
+    """
     return {
         "chain": t.chain,
         "seq": t.seq,
-        "at": t.at.isoformat(),
+        "at": t.at.astimezone(UTC).isoformat(),
         "actor_kind": t.actor_kind,
         "actor_id": t.actor_id,
         "actor_label": t.actor_label,
@@ -89,7 +102,7 @@ def trace(
         mode=mode,
         reason=reason[:500],
         outcome=outcome,
-        details=details or {},
+        details=json.loads(json.dumps(details or {})),  # hash what the JSON column will give back
         prev_hash=head.head_hash,
     )
     entry.hash = link_hash(entry.prev_hash, trace_fields(entry))
@@ -123,10 +136,6 @@ def key_id() -> str:
     return hashlib.sha256(public_key_b64().encode()).hexdigest()[:16]
 
 
-def checkpoint_message(chain: str, seq: int, head_hash: str) -> bytes:
-    return f"carnet-checkpoint|{chain}|{seq}|{head_hash}".encode()
-
-
 @transaction.atomic
 def checkpoint_create(*, patient_id: int | None) -> Checkpoint | None:
     """Sign the current head of a chain (idempotent: one checkpoint per head)."""
@@ -146,3 +155,119 @@ def checkpoint_create(*, patient_id: int | None) -> Checkpoint | None:
         signature=base64.b64encode(signature).decode(),
         key_id=key_id(),
     )
+
+
+def _sign(chain: str, seq: int, head_hash: str) -> str:
+    return base64.b64encode(_signing_key().sign(checkpoint_message(chain, seq, head_hash))).decode()
+
+
+def checkpoints_sign_moved(*, batch_size: int = 500) -> int:
+    """Sign the head of every chain that moved since its last checkpoint; return how many were signed.
+
+    Set-based: ONE query finds the moved chains (head ``seq`` greater than the chain's latest checkpoint,
+    or no checkpoint at all), then the checkpoints are inserted in batches. Idempotent: a head already
+    signed is not "moved", and the unique ``(chain, seq)`` constraint with ``ignore_conflicts`` makes two
+    concurrent runs harmless (one checkpoint per head).
+    """
+    from django.db.models import F, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    latest = Checkpoint.objects.filter(chain=OuterRef("chain")).order_by("-seq").values("seq")[:1]
+    moved = (
+        ChainHead.objects.filter(seq__gt=0)
+        .annotate(signed_seq=Coalesce(Subquery(latest), Value(0)))
+        .filter(seq__gt=F("signed_seq"))
+        .values_list("chain", "seq", "head_hash")
+    )
+    now = clock.now()
+    kid = key_id()
+    signed = 0
+    batch: list[Checkpoint] = []
+    for chain, seq, head_hash in moved.iterator(chunk_size=batch_size):
+        batch.append(
+            Checkpoint(
+                chain=chain,
+                seq=seq,
+                head_hash=head_hash,
+                at=now,
+                signature=_sign(chain, seq, head_hash),
+                key_id=kid,
+            )
+        )
+        if len(batch) >= batch_size:
+            Checkpoint.objects.bulk_create(batch, ignore_conflicts=True)
+            signed += len(batch)
+            batch = []
+    if batch:
+        Checkpoint.objects.bulk_create(batch, ignore_conflicts=True)
+        signed += len(batch)
+    return signed
+
+
+# --- the patient downloads his history with its proof (R-TR-2, R-TR-3, invariant 3) ---------------
+
+
+def _redacted(t: Trace) -> dict[str, Any]:
+    return {
+        "seq": t.seq,
+        "redacted": True,
+        "prev_hash": t.prev_hash,
+        "content_hash": content_hash(trace_fields(t)),
+        "hash": t.hash,
+    }
+
+
+def _visible(t: Trace) -> dict[str, Any]:
+    fields = trace_fields(t)
+    return {**fields, "prev_hash": t.prev_hash, "content_hash": content_hash(fields), "hash": t.hash}
+
+
+@transaction.atomic
+def history_export(
+    *, actor: Actor, patient_id: int, hidden_object_ids: set[str] | frozenset[str]
+) -> dict[str, Any]:
+    """Build the downloadable history of ``patient_id`` with its proof, for the viewer acting as ``actor``.
+
+    In one transaction: trace ``HISTORY_DOWNLOADED`` (so the download itself is in the file), sign the
+    new head (``checkpoint_create``, idempotent), then write every entry of the chain in order. Entries
+    about an object in ``hidden_object_ids`` (R-MASK-6 ``INVISIBLE_PATIENT`` before release, R-MIN-5
+    ``INVISIBLE_REPRESENTANTS_LEGAUX`` for a legal representative) are *redacted*: only ``seq``,
+    ``prev_hash``, ``content_hash`` and ``hash`` remain, which still lets ``verify.py`` check the links
+    without revealing time, author, object or title. The caller has asked ``access`` first
+    (``selectors.history_access``).
+    """
+    trace(
+        actor=actor,
+        action="HISTORY_DOWNLOADED",
+        patient_id=patient_id,
+        group="general",
+        object_type="history",
+    )
+    checkpoint = checkpoint_create(patient_id=patient_id)
+    assert checkpoint is not None  # the trace above moved the head
+    chain = chain_for(patient_id)
+    hidden = {str(i) for i in hidden_object_ids}
+    entries = [
+        _redacted(t) if t.object_id and t.object_id in hidden else _visible(t)
+        for t in Trace.objects.filter(chain=chain, seq__lte=checkpoint.seq).order_by("seq").iterator()
+    ]
+    key = public_key_b64()
+    return {
+        "format": FORMAT,
+        "chain": chain,
+        "generated_at": clock.now().astimezone(UTC).isoformat(),
+        "hash_algorithm": "hash = SHA-256(prev_hash || content_hash), content_hash = SHA-256(canonical JSON)",
+        "entries": entries,
+        "checkpoint": {
+            "chain": checkpoint.chain,
+            "seq": checkpoint.seq,
+            "head_hash": checkpoint.head_hash,
+            "at": checkpoint.at.astimezone(UTC).isoformat(),
+            "signature": checkpoint.signature,
+            "key_id": checkpoint.key_id,
+            "algorithm": "Ed25519",
+            "message": "carnet-checkpoint|<chain>|<seq>|<head_hash>",
+        },
+        "public_key": key,
+        "key_id": key_id(),
+    }

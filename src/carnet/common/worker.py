@@ -18,7 +18,13 @@ from carnet.config.tasks import load_tasks
 
 log = logging.getLogger("carnet.worker")
 
-CYCLE_TASKS = ("notifications.deliver_pending", "spaces.build_pending_exports", "spaces.apply_deadlines")
+CYCLE_TASKS = (
+    "notifications.deliver_pending",
+    "spaces.build_pending_exports",
+    "spaces.apply_deadlines",
+    "audit.checkpoints",
+    "records.invisible_notices",
+)
 
 
 def run_cycle() -> dict[str, Any]:

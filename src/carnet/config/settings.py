@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "carnet.audit",
     "carnet.notifications",
     "carnet.records",
+    "carnet.access",
     "carnet.spaces",
     "carnet.backoffice",
 ]
@@ -189,7 +190,9 @@ EMAIL_HOST = env("CARNET_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("CARNET_EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env("CARNET_FROM_EMAIL", "ne-pas-repondre@carnet.invalid")
 # Keep a copy of what local channels "sent" (the demo's mailbox). Never enable with real SMTP/SMS.
-CARNET_LOCAL_OUTBOX = env_bool("CARNET_LOCAL_OUTBOX", EMAIL_BACKEND.endswith(("locmem.EmailBackend", "dummy.EmailBackend")))
+CARNET_LOCAL_OUTBOX = env_bool(
+    "CARNET_LOCAL_OUTBOX", EMAIL_BACKEND.endswith(("locmem.EmailBackend", "dummy.EmailBackend"))
+)
 CARNET_SMS_BACKEND = env("CARNET_SMS_BACKEND", "carnet.notifications.channels.LocalOutboxSms")
 
 # Background work (ARCHITECTURE "two ways to run"): "inline" runs tasks in-process after commit;
@@ -213,6 +216,12 @@ CARNET_EXPORT_RETENTION_DAYS = env_int("CARNET_EXPORT_RETENTION_DAYS", 30)  # R-
 CARNET_CAREGIVER_INVITATION_DAYS = env_int("CARNET_CAREGIVER_INVITATION_DAYS", 30)  # R-DEL-2 [I]
 CARNET_MAX_CAREGIVERS_PER_PERSON = 3  # R-DEL-2
 CARNET_MAX_HELPED_PER_CAREGIVER = 5  # R-DEL-2
+
+# Documents and access (SPEC §2.7, R-AC-16, R-EM-6 [I]).
+CARNET_PATIENT_UPLOAD_MAX_BYTES = env_int("CARNET_PATIENT_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)  # R-FMT-3
+CARNET_DOCUMENT_MAX_BYTES = env_int("CARNET_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)  # [I] professional documents
+CARNET_TEMPORARY_CODE_MINUTES = env_int("CARNET_TEMPORARY_CODE_MINUTES", 60)  # R-AC-16 [I] one-time code validity
+CARNET_TEMPORARY_ACCESS_HOURS = env_int("CARNET_TEMPORARY_ACCESS_HOURS", 24)  # R-AC-16 [I] access it grants
 
 # Login protection (SPEC R-LC-12; [I] thresholds).
 CARNET_OTP_TTL_SECONDS = env_int("CARNET_OTP_TTL_SECONDS", 180)

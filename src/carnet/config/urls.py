@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("carnet.spaces.urls")),
     path("", include("carnet.accounts.urls")),
     path("", include("carnet.spaces.urls_delegation")),
+    path("", include("carnet.audit.urls")),
     path("", include("carnet.backoffice.urls_public")),
     path("backoffice/", include("carnet.backoffice.urls")),
     path("demo/", include("carnet.notifications.urls")),

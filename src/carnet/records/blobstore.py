@@ -140,3 +140,9 @@ def blobs_sweep(*, older_than_seconds: int = 3600) -> int:
             path.unlink(missing_ok=True)
             removed += 1
     return removed
+
+
+def blob_file_discard(blob: Blob) -> None:
+    """Remove the encrypted file of a blob whose row was rolled back (a refused or failed write):
+    invariant 9, a rejected upload leaves no file behind (``blobs_sweep`` is the safety net)."""
+    _path(blob).unlink(missing_ok=True)

@@ -142,7 +142,20 @@ def section_devices(ctx: ExportContext) -> None:
 
 
 def section_history(ctx: ExportContext) -> None:
-    """ARCHITECTURE invariant 3: the patient's history of traces (no details: they may name objects)."""
+    """ARCHITECTURE invariant 3: the patient's history of traces (no details: they may name objects).
+
+    Traces of objects the requester may not see yet are left out (R-MASK-6 INVISIBLE_PATIENT before its
+    release; R-MIN-5 INVISIBLE_REPRESENTANTS_LEGAUX when a legal representative asked for the export).
+    """
+    from carnet.audit.hooks import hidden_object_ids
+
+    requester = ctx.export.requested_by
+    viewer_kind = (
+        "PATIENT"
+        if requester is None or requester.person_id == ctx.person.pk
+        else "LEGAL_REPRESENTATIVE"
+    )
+    hidden = hidden_object_ids(patient_id=ctx.person.pk, viewer_kind=viewer_kind)
     ctx.data["historique"] = [
         {
             "numero": t.seq,
@@ -157,6 +170,7 @@ def section_history(ctx: ExportContext) -> None:
             "empreinte": t.hash,
         }
         for t in traces_for_patient(ctx.person.pk).iterator()
+        if t.object_id not in hidden
     ]
 
 
@@ -167,6 +181,16 @@ SECTIONS: list[Section] = [
     section_devices,
     section_history,
 ]
+
+
+def _section_documents(ctx: ExportContext) -> None:
+    """The record's documents visible to the requester (records decides which, through the policy)."""
+    from carnet.records.export import section_documents
+
+    section_documents(ctx)
+
+
+SECTIONS.append(_section_documents)
 
 
 def register_section(section: Section) -> Section:

@@ -1,0 +1,419 @@
+"""THE choke point of ARCHITECTURE invariant 1: from models to the pure policy, and back.
+
+``access_scope(actor=..., patient_id=...)`` reads, in a handful of queries and once per request, what
+the policy needs about the actor and the patient (``ActorFacts`` + ``PatientFacts``); ``decide(scope,
+document, action)`` then asks ``carnet.access.policy.decide`` with the document's ``DocumentFacts``.
+Selectors and services never decide access themselves: they build a scope and ask.
+
+Identifiers inside the facts (documented in ``docs/subsystems/records.md``):
+
+* a professional is always his ``Professional.public_id`` (never the RPPS, never the user id). The
+  incoming ``Actor.id`` of a professional may be his user's public id (web sessions,
+  ``accounts.services.actor_for_user``, resolved through ``Actor.user_id``) or his RPPS (API clients);
+* an establishment is its ``Organisation.public_id`` (an ``ORGANISATION`` actor's id may be its FINESS
+  or its public id);
+* patient-side actors are the acting ``Person.public_id`` (the holder's for ``holder_id``, the delegates'
+  for representatives and caregivers), resolved from ``Actor.person_id`` or ``Actor.user_id``.
+
+Emergency modes need an open ``BreakGlassSession`` of the professional for the patient (started by
+``access.services.break_the_glass_start``): its reason and start feed the ``RequestContext`` so the policy
+checks the justification and the 24 h expiry (R-EM-6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from carnet.access import policy
+from carnet.access.facts import (
+    AccessMode,
+    Action,
+    ActorFacts,
+    Consent,
+    ConsentKind,
+    DocumentFacts,
+    DocumentStatus,
+    EmergencySetting,
+    ForbiddenActorKind,
+    PatientFacts,
+    RequestContext,
+    SpaceStatus,
+)
+from carnet.access.facts import EmergencySettings as EmergencyFacts
+from carnet.access.models import (
+    BreakGlassSession,
+    CareRelation,
+    EmergencySettings,
+    ProfessionalStanding,
+    RelationKind,
+)
+from carnet.access.policy import Decision
+from carnet.common import clock
+from carnet.common.actors import Actor, ActorKind
+from carnet.identity.models import Organisation, Person, Professional
+from carnet.records.models import Document
+
+_RELATION_TO_CONSENT = {
+    RelationKind.CARE_TEAM: ConsentKind.CARE_TEAM,
+    RelationKind.EXPLICIT: ConsentKind.EXPLICIT,
+    RelationKind.TEMPORARY: ConsentKind.TEMPORARY,
+    RelationKind.DECLARED_BY_PATIENT: ConsentKind.EXPLICIT,  # pre-declared by the holder (R-AC-15)
+}
+_FORBIDDEN = {k.value for k in ForbiddenActorKind}
+_PATIENT_SIDE = {ActorKind.PATIENT, ActorKind.LEGAL_REPRESENTATIVE, ActorKind.CAREGIVER}
+
+# A neutral document used to ask "may this professional enter this record in this mode at all?" when
+# an emergency session starts (a consultation report, normal confidentiality, someone else's).
+_ENTRY_PROBE = DocumentFacts(document_id="entry-probe", type_code="11488-4", class_code="10")
+
+NO_SESSION_RULE = "R-EM-6"
+
+
+@dataclass
+class AccessScope:
+    """Everything the policy needs about one actor and one patient, built once per request."""
+
+    actor: Actor
+    facts: ActorFacts
+    patient: PatientFacts
+    holder: Person | None
+    mode: AccessMode = AccessMode.NORMAL
+    professional: Professional | None = None
+    organisation: Organisation | None = None
+    acting_person: Person | None = None
+    standing: ProfessionalStanding | None = None
+    session: BreakGlassSession | None = None
+
+    @property
+    def patient_id(self) -> int:
+        return int(self.patient.patient_id)
+
+    @property
+    def is_professional_side(self) -> bool:
+        return self.facts.is_professional_side
+
+    def context(self, action: Action | str, *, reason: str = "") -> RequestContext:
+        return RequestContext(
+            action=action,
+            now=clock.now(),
+            mode=self.mode,
+            reason=reason or (self.session.reason if self.session else ""),
+            emergency_started_at=self.session.started_at if self.session else None,
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# Resolving the actor
+
+
+def resolve_professional(actor: Actor) -> Professional | None:
+    """The directory entry behind a ``PROFESSIONAL`` actor (user account, RPPS or public id)."""
+    qs = Professional.objects.select_related("access_qualification")
+    if actor.user_id is not None:
+        return qs.filter(account__id=actor.user_id, active=True).first()
+    ident = str(actor.id)
+    found = qs.filter(rpps=ident, active=True).first()
+    if found is None and _looks_like_uuid(ident):
+        found = qs.filter(public_id=ident, active=True).first()
+    return found
+
+
+def resolve_organisation(actor: Actor) -> Organisation | None:
+    ident = str(actor.id)
+    found = Organisation.objects.filter(finess=ident).first()
+    if found is None and _looks_like_uuid(ident):
+        found = Organisation.objects.filter(public_id=ident).first()
+    return found
+
+
+def resolve_person(actor: Actor) -> Person | None:
+    if actor.person_id is not None:
+        return Person.objects.filter(pk=actor.person_id).first()
+    if actor.user_id is not None:
+        return Person.objects.filter(account__id=actor.user_id).first()
+    return None
+
+
+def _looks_like_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _qualification_flags(professional: Professional) -> tuple[bool, bool]:
+    qualification = getattr(professional, "access_qualification", None)
+    if qualification is None:
+        return False, False
+    return qualification.is_samu_regulator, qualification.is_occupational_doctor
+
+
+# --------------------------------------------------------------------------------------------------
+# Building the scope
+
+
+def access_scope(
+    *,
+    actor: Actor,
+    patient_id: int,
+    mode: AccessMode | str = AccessMode.NORMAL,
+    organisation: Organisation | None = None,
+) -> AccessScope:
+    """Build the facts for ``actor`` on ``patient_id``'s record (a few queries, independent of documents).
+
+    ``organisation``: the establishment a professional acts for (his documents and consents given to it).
+    An actor the directory does not know gets facts the policy denies (``DEFAULT-DENY``).
+    """
+    mode = AccessMode(mode)
+    now = clock.now()
+    holder = Person.objects.select_related("space").filter(pk=patient_id).first()
+    space = getattr(holder, "space", None) if holder is not None else None
+    status = SpaceStatus(space.status) if space is not None else SpaceStatus.INFORMED
+    holder_public = str(holder.public_id) if holder is not None else ""
+
+    kind = str(actor.kind)
+    professional: Professional | None = None
+    acting_person: Person | None = None
+    standing: ProfessionalStanding | None = None
+    if kind in _FORBIDDEN:
+        facts = ActorFacts(kind=ForbiddenActorKind(kind), id=str(actor.id))
+    elif kind == ActorKind.PROFESSIONAL:
+        professional = resolve_professional(actor)
+        if professional is None:
+            facts = ActorFacts(kind=ActorKind.OPERATOR, id=f"unknown:{actor.id}")  # denied (R-AC-4)
+        else:
+            standing = ProfessionalStanding.objects.filter(
+                patient_id=patient_id, professional=professional
+            ).first()
+            regulator, occupational = _qualification_flags(professional)
+            facts = ActorFacts(
+                kind=ActorKind.PROFESSIONAL,
+                id=str(professional.public_id),
+                organisation_id=str(organisation.public_id) if organisation is not None else "",
+                profession_code=professional.profession_code,
+                specialty_code=professional.specialty_code,
+                is_samu_regulator=regulator,
+                is_occupational_doctor=occupational,
+                is_medecin_traitant=bool(standing and standing.is_medecin_traitant),
+                is_administrator=bool(standing and standing.is_administrator),
+            )
+    elif kind == ActorKind.ORGANISATION:
+        organisation = organisation or resolve_organisation(actor)
+        if organisation is None:
+            facts = ActorFacts(kind=ActorKind.OPERATOR, id=f"unknown:{actor.id}")
+        else:
+            org_id = str(organisation.public_id)
+            facts = ActorFacts(kind=ActorKind.ORGANISATION, id=org_id, organisation_id=org_id)
+    elif kind in _PATIENT_SIDE:
+        acting_person = resolve_person(actor)
+        person_id = str(acting_person.public_id) if acting_person is not None else f"unknown:{actor.id}"
+        facts = ActorFacts(kind=ActorKind(kind), id=person_id)
+    else:
+        known = kind in {k.value for k in ActorKind}
+        facts = ActorFacts(kind=ActorKind(kind) if known else ActorKind.OPERATOR, id=str(actor.id))
+
+    patient = PatientFacts(
+        patient_id=str(patient_id),
+        holder_id=holder_public,
+        space_status=status,
+        is_minor=_is_minor(holder),
+        legal_representative_ids=frozenset(),
+        caregiver_ids=frozenset(),
+        blocked_actor_ids=frozenset(),
+        consents=(),
+        emergency=_emergency_facts(patient_id),
+    )
+    if facts.is_patient_side:
+        representatives, caregivers = _delegates(patient_id, holder)
+        patient = _replace(patient, legal_representative_ids=representatives, caregiver_ids=caregivers)
+    if facts.is_professional_side:
+        subject_ids = {facts.id, facts.organisation_id} - {""}
+        patient = _replace(
+            patient,
+            consents=_consents(patient_id, subject_ids),
+            blocked_actor_ids=_blocked(patient_id, subject_ids),
+        )
+
+    session: BreakGlassSession | None = None
+    if mode != AccessMode.NORMAL and professional is not None:
+        session = (
+            BreakGlassSession.objects.filter(
+                patient_id=patient_id,
+                professional=professional,
+                mode=mode.value,
+                ended_at__isnull=True,
+                expires_at__gt=now,
+            )
+            .order_by("-started_at")
+            .first()
+        )
+    return AccessScope(
+        actor=actor,
+        facts=facts,
+        patient=patient,
+        holder=holder,
+        mode=mode,
+        professional=professional,
+        organisation=organisation,
+        acting_person=acting_person,
+        standing=standing,
+        session=session,
+    )
+
+
+def _replace(patient: PatientFacts, **changes: object) -> PatientFacts:
+    from dataclasses import replace
+
+    return replace(patient, **changes)  # type: ignore[arg-type]
+
+
+def _is_minor(holder: Person | None) -> bool:
+    if holder is None:
+        return False
+    from django.conf import settings
+
+    return clock.age_on(holder.birth_date, clock.today()) < settings.CARNET_MAJORITY_AGE
+
+
+def _delegates(patient_id: int, holder: Person | None) -> tuple[frozenset[str], frozenset[str]]:
+    """Active delegations (R-MIN-1, R-DEL-2); representatives only while the holder is a minor (R-MIN-7)."""
+    from carnet.spaces.models import Delegation, DelegationKind, DelegationStatus
+
+    rows = Delegation.objects.filter(patient_id=patient_id, status=DelegationStatus.ACCEPTED).values_list(
+        "kind", "delegate__public_id"
+    )
+    minor = _is_minor(holder)
+    representatives = frozenset(
+        str(pid) for kind, pid in rows if kind == DelegationKind.LEGAL_REPRESENTATION and minor
+    )
+    caregivers = frozenset(str(pid) for kind, pid in rows if kind == DelegationKind.CAREGIVING)
+    return representatives, caregivers
+
+
+def _emergency_facts(patient_id: int) -> EmergencyFacts:
+    row = EmergencySettings.objects.filter(patient_id=patient_id).first()
+    if row is None:
+        return EmergencyFacts()  # R-EM-5 defaults
+    return EmergencyFacts(
+        etreat=EmergencySetting(row.etreat),
+        btg=EmergencySetting(row.btg),
+        masked=EmergencySetting(row.masked),
+    )
+
+
+def _consents(patient_id: int, subject_ids: set[str]) -> tuple[Consent, ...]:
+    """Active (not ended) relations of the actor or his establishment; expiry is the policy's job."""
+    from django.db.models import Q
+
+    rows = (
+        CareRelation.objects.filter(patient_id=patient_id, ended_at__isnull=True)
+        .filter(Q(professional__public_id__in=subject_ids) | Q(organisation__public_id__in=subject_ids))
+        .values_list("kind", "professional__public_id", "organisation__public_id", "started_at", "expires_at")
+    )
+    consents = []
+    for kind, pro_id, org_id, started_at, expires_at in rows:
+        consents.append(
+            Consent(
+                subject_id=str(pro_id or org_id),
+                kind=_RELATION_TO_CONSENT[RelationKind(kind)],
+                granted_at=started_at,
+                expires_at=expires_at,
+            )
+        )
+    return tuple(consents)
+
+
+def _blocked(patient_id: int, subject_ids: set[str]) -> frozenset[str]:
+    from django.db.models import Q
+
+    rows = (
+        ProfessionalStanding.objects.filter(patient_id=patient_id, blocked_at__isnull=False)
+        .filter(Q(professional__public_id__in=subject_ids) | Q(organisation__public_id__in=subject_ids))
+        .values_list("professional__public_id", "organisation__public_id")
+    )
+    return frozenset(str(pro_id or org_id) for pro_id, org_id in rows)
+
+
+# --------------------------------------------------------------------------------------------------
+# Documents and decisions
+
+
+def document_facts(document: Document) -> DocumentFacts:
+    """The policy's view of a ``records.Document`` (author public ids need ``select_related``)."""
+    codes = frozenset(document.confidentiality or ["N"])
+    author_pro, author_org = document.author_professional, document.author_organisation
+    return DocumentFacts(
+        document_id=str(document.public_id),
+        type_code=document.type_code,
+        class_code=document.class_code,
+        confidentiality=codes,
+        author_professional_id=str(author_pro.public_id) if author_pro is not None else "",
+        author_organisation_id=str(author_org.public_id) if author_org is not None else "",
+        patient_uploaded=document.patient_uploaded,
+        system_document=document.system_document,
+        status=DocumentStatus(document.status),
+        invisible_until=document.invisible_until,
+    )
+
+
+def decide(
+    scope: AccessScope,
+    document: Document | DocumentFacts | None,
+    action: Action | str,
+    *,
+    reason: str = "",
+) -> Decision:
+    """THE decision for one act. Emergency reads need an open session (R-EM-6)."""
+    facts = document_facts(document) if isinstance(document, Document) else document
+    if (
+        scope.mode != AccessMode.NORMAL
+        and scope.facts.kind == ActorKind.PROFESSIONAL
+        and scope.session is None
+    ):
+        return Decision(False, NO_SESSION_RULE, "no open emergency session for this professional and patient")
+    return policy.decide(scope.facts, scope.patient, facts, scope.context(action, reason=reason))
+
+
+def decide_many(
+    scope: AccessScope, documents: Sequence[Document], action: Action | str = Action.CONSULT
+) -> list[tuple[Document, Decision]]:
+    from carnet.access.matrix import load_matrix
+
+    if (
+        scope.mode != AccessMode.NORMAL
+        and scope.facts.kind == ActorKind.PROFESSIONAL
+        and scope.session is None
+    ):
+        denied = Decision(
+            False, NO_SESSION_RULE, "no open emergency session for this professional and patient"
+        )
+        return [(doc, denied) for doc in documents]
+    matrix = load_matrix()
+    context = scope.context(action)
+    return [
+        (doc, policy.decide(scope.facts, scope.patient, document_facts(doc), context, matrix=matrix))
+        for doc in documents
+    ]
+
+
+def filter_documents(scope: AccessScope, documents: Iterable[Document]) -> list[Document]:
+    """The documents the scope's actor may consult, in order (one policy decision each)."""
+    return [doc for doc, decision in decide_many(scope, list(documents)) if decision]
+
+
+def emergency_entry_decision(scope: AccessScope, *, reason: str, started_at: datetime) -> Decision:
+    """May the professional open an emergency session now? The policy answers on a neutral probe document
+    (status, forbidden actors, blocking, occupational doctors, BTG/ETREAT settings, regulator, reason)."""
+    context = RequestContext(
+        action=Action.CONSULT,
+        now=clock.now(),
+        mode=scope.mode,
+        reason=reason,
+        emergency_started_at=started_at,
+    )
+    return policy.decide(scope.facts, scope.patient, _ENTRY_PROBE, context)

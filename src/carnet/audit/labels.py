@@ -1,0 +1,131 @@
+"""French labels of the history page (R-TR-3): actions, actor kinds, groups, objects.
+
+Apps add labels for their own actions with ``register_action_label("MY_ACTION", _("Libellé"))``;
+an action nobody labelled shows ``GENERIC_ACTION_LABEL`` (never the raw code, never ``details``).
+"""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from carnet.common.actors import ActorKind
+
+GENERIC_ACTION_LABEL = _("Action sur votre profil")
+
+ACTION_LABELS: dict[str, str | Promise] = {
+    # lifecycle of the space (R-LC-*)
+    "SPACE_INFORMED": _("Information sur la création de votre profil"),
+    "SPACE_OPENED": _("Ouverture de votre profil"),
+    "SPACE_ACTIVATED": _("Activation de votre profil"),
+    "SPACE_OPPOSED": _("Opposition à la création du profil"),
+    "SPACE_CLOSED": _("Clôture du profil"),
+    "SPACE_REOPENED": _("Réouverture du profil"),
+    "SPACE_SUSPENDED": _("Suspension du profil"),
+    "SPACE_SUSPENSION_LIFTED": _("Levée de la suspension du profil"),
+    "SPACE_SUSPENSION_OBJECTED": _("Contestation de la suspension du profil"),
+    "SPACE_DELETION_REQUESTED": _("Demande de suppression des données"),
+    "SPACE_DELETION_CANCELLED": _("Annulation de la demande de suppression"),
+    "SPACE_DELETED": _("Suppression du profil"),
+    "SPACE_DATA_ERASED": _("Effacement des données"),
+    "SPACE_DEATH_RECORDED": _("Enregistrement d'un décès"),
+    "SPACE_MAJORITY_HANDLED": _("Passage à la majorité"),
+    "SPACE_MAJORITY_HANDOVER": _("Transmission du profil à la majorité"),
+    "PROVISIONAL_CODE_ISSUED": _("Envoi d'un code provisoire"),
+    "PERSON_REGISTERED": _("Enregistrement de l'identité"),
+    "OPPOSITION_PROOF_DOWNLOADED": _("Téléchargement de l'attestation d'opposition"),
+    # account
+    "ACCOUNT_CREATED": _("Création du compte"),
+    "LOGIN": _("Connexion"),
+    "LOGIN_FAILED": _("Échec de connexion"),
+    "LOGIN_CODE_SENT": _("Envoi d'un code de connexion"),
+    "LOGOUT": _("Déconnexion"),
+    "PASSWORD_CHANGED": _("Changement du mot de passe"),
+    "DEVICE_REVOKED": _("Retrait d'un appareil de confiance"),
+    # exports and history
+    "EXPORT_REQUESTED": _("Demande de copie des données"),
+    "EXPORT_READY": _("Copie des données prête"),
+    "EXPORT_FAILED": _("Échec de la copie des données"),
+    "EXPORT_EXPIRED": _("Expiration de la copie des données"),
+    "EXPORT_DOWNLOADED": _("Téléchargement de la copie des données"),
+    "HISTORY_DOWNLOADED": _("Téléchargement de l'historique d'activité"),
+    # delegations (R-DEL-*, R-MIN-*)
+    "DELEGATION_INVITED": _("Invitation d'un proche ou d'un représentant"),
+    "DELEGATION_ACCEPTED": _("Acceptation d'une délégation"),
+    "DELEGATION_REFUSED": _("Refus d'une délégation"),
+    "DELEGATION_REVOKED": _("Fin d'une délégation"),
+    "DELEGATION_EXPIRED": _("Expiration d'une invitation"),
+    "DELEGATION_ENDED": _("Fin d'une délégation"),
+    "DELEGATION_MINOR_ATTACHED": _("Rattachement à un représentant légal"),
+    "DELEGATION_MINOR_PROFILE_ACTIVATED": _("Activation du profil par un représentant légal"),
+    "DELEGATION_ATTESTATION_DOWNLOADED": _("Téléchargement d'une attestation d'accès"),
+    # back-office
+    "OPERATOR_SPACE_VIEWED": _("Consultation des informations administratives par le support"),
+    "SUPPORT_REQUEST_CREATED": _("Demande d'assistance"),
+    "SUPPORT_REQUEST_STATUS_CHANGED": _("Suivi d'une demande d'assistance"),
+    # documents (R-TR-1, R-MASK-*)
+    "CONSULT": _("Consultation d'un document"),
+    "DOWNLOAD": _("Téléchargement d'un document"),
+    "DEPOSIT": _("Ajout d'un document"),
+    "REPLACE": _("Remplacement d'un document"),
+    "UPDATE_METADATA": _("Modification des informations d'un document"),
+    "DELETE": _("Suppression d'un document"),
+    "MASK": _("Masquage d'un document aux professionnels"),
+    "UNMASK": _("Démasquage d'un document"),
+    "MASK_ALL_PREFERENCE": _("Préférence « masquer mes documents par défaut »"),
+    # access management (R-AC-*, R-BLK-*, R-EM-*)
+    "BLOCK": _("Blocage d'un professionnel"),
+    "UNBLOCK": _("Déblocage d'un professionnel"),
+    "CONSENT_RECORDED": _("Enregistrement de votre consentement"),
+    "CONSENT_REVOKED": _("Retrait d'un consentement"),
+    "ADMINISTRATOR_GRANTED": _("Attribution du statut d'administrateur"),
+    "ADMINISTRATOR_REVOKED": _("Retrait du statut d'administrateur"),
+    "EMERGENCY_SETTINGS_CHANGED": _("Modification des paramètres d'accès en urgence"),
+    "BREAK_THE_GLASS": _("Accès en urgence (bris de glace)"),
+    "EMERGENCY_ACCESS": _("Accès en urgence"),
+    "ACCESS_DENIED": _("Accès refusé"),
+}
+
+ACTOR_KIND_LABELS: dict[str, str | Promise] = {
+    ActorKind.PATIENT: _("Titulaire du profil"),
+    ActorKind.LEGAL_REPRESENTATIVE: _("Représentant légal"),
+    ActorKind.CAREGIVER: _("Proche aidant"),
+    ActorKind.PROFESSIONAL: _("Professionnel de santé"),
+    ActorKind.ORGANISATION: _("Établissement de santé"),
+    ActorKind.OPERATOR: _("Support Carnet"),
+    ActorKind.INSURANCE: _("Assurance Maladie"),
+    ActorKind.SYSTEM: _("Carnet"),
+}
+
+GROUP_LABELS: dict[str, str | Promise] = {
+    "general": _("Général"),
+    "services": _("Services"),
+    "documents": _("Documents"),
+}
+
+OBJECT_LABELS: dict[str, str | Promise] = {
+    "document": _("Document"),
+    "space": _("Profil"),
+    "delegation": _("Délégation"),
+    "export": _("Copie des données"),
+    "history": _("Historique d'activité"),
+    "account": _("Compte"),
+    "device": _("Appareil"),
+}
+
+#: Access modes shown as an emergency access (R-EM-1, R-EM-2, R-EM-3).
+EMERGENCY_MODES = frozenset({"BTG", "SAMU"})
+EMERGENCY_ACTIONS = frozenset({"BREAK_THE_GLASS", "EMERGENCY_ACCESS"})
+
+
+def register_action_label(action: str, label: str | Promise) -> None:
+    """Let an app label its own trace actions (registering the same label twice is harmless)."""
+    ACTION_LABELS[action] = label
+
+
+def action_label(action: str) -> str | Promise:
+    return ACTION_LABELS.get(action, GENERIC_ACTION_LABEL)
+
+
+def actor_kind_label(kind: str) -> str | Promise:
+    return ACTOR_KIND_LABELS.get(kind, _("Autre"))

@@ -1,0 +1,37 @@
+"""Routes of the patient's "Historique d'activité" (R-TR-3). Public ids only in URLs.
+
+Include in ``config/urls.py`` with ``path("", include("carnet.audit.urls"))``.
+"""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path, register_converter
+
+from . import views
+
+
+class ActorIdConverter:
+    """A professional's or establishment's public identifier (RPPS, FINESS, UUID): no slashes, ≤ 64."""
+
+    regex = r"[A-Za-z0-9._:-]{1,64}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ActorIdConverter, "actorid")
+
+app_name = "audit"
+urlpatterns: list[URLPattern] = [
+    path("espace/historique/", views.history, name="history"),
+    path("espace/historique/telecharger/", views.history_download, name="history_download"),
+    path("espace/historique/document/<actorid:object_id>/", views.history_document, name="history_document"),
+    path(
+        "espace/historique/professionnel/<actorid:actor_id>/",
+        views.history_professional,
+        name="history_professional",
+    ),
+]

@@ -1,0 +1,72 @@
+"""Content-free e-mails of the record (R-NOT-1, R-NOT-2, invariant 5): no health data, no document title,
+no professional's reason, never a request for a password. Registered in the catalogue at import time.
+"""
+
+from __future__ import annotations
+
+from carnet.notifications.templates_catalogue import MessageTemplate, register
+
+_SIGN_FR = (
+    "\n\nCarnet — ceci est un message automatique, merci de ne pas y répondre. "
+    "Carnet ne vous demandera jamais votre mot de passe."
+)
+_SIGN_EN = (
+    "\n\nCarnet — this is an automatic message, please do not reply. Carnet will never ask for your password."
+)
+
+
+def _t(subject_fr: str, subject_en: str, body_fr: str, body_en: str, *params: str) -> MessageTemplate:
+    return MessageTemplate(
+        subject={"fr": subject_fr, "en": subject_en},
+        body={"fr": body_fr + _SIGN_FR, "en": body_en + _SIGN_EN},
+        params=tuple(params),
+    )
+
+
+TEMPLATES: dict[str, MessageTemplate] = {
+    # R-AC-14, R-NOT-1: first access of a professional new to this patient
+    "record_first_access": _t(
+        "Un nouveau professionnel a accédé à votre dossier",
+        "A new professional accessed your record",
+        "Un professionnel de santé a consulté votre dossier Carnet pour la première fois le {date}. "
+        "Vous pouvez voir qui a accès à votre dossier, et le bloquer si besoin, en vous connectant sur {base_url}.",
+        "A health professional accessed your Carnet record for the first time on {date}. You can see who has "
+        "access to your record, and block them if needed, by logging in at {base_url}.",
+        "date",
+        "base_url",
+    ),
+    # R-EM-3: every emergency access, to the holder and his médecin traitant, a posteriori
+    "record_emergency_access": _t(
+        "Accès en urgence à votre dossier",
+        "Emergency access to your record",
+        "Un professionnel de santé a accédé en urgence à votre dossier Carnet le {date}. "
+        "Le détail est visible dans votre historique d'activité sur {base_url}.",
+        "A health professional accessed your Carnet record in an emergency on {date}. "
+        "The details are in your activity history at {base_url}.",
+        "date",
+        "base_url",
+    ),
+    "record_emergency_access_gp": _t(
+        "Accès en urgence au dossier d'un de vos patients",
+        "Emergency access to one of your patients' records",
+        "Un professionnel de santé a accédé en urgence, le {date}, au dossier Carnet d'un patient dont vous "
+        "êtes le médecin traitant. Connectez-vous sur {base_url} pour en savoir plus.",
+        "A health professional accessed, on {date}, in an emergency, the Carnet record of a patient whose "
+        "regular doctor you are. Log in at {base_url} to learn more.",
+        "date",
+        "base_url",
+    ),
+    # R-MASK-6: no announcement consultation two weeks after the deposit
+    "record_invisible_notice": _t(
+        "Une mise à jour de votre dossier",
+        "An update to your record",
+        "Votre dossier Carnet a été mis à jour. Nous vous invitons à en parler avec un professionnel de santé, "
+        "notamment votre médecin traitant. Connectez-vous sur {base_url}.",
+        "Your Carnet record was updated. We invite you to discuss it with a health professional, notably your "
+        "regular doctor. Log in at {base_url}.",
+        "base_url",
+    ),
+}
+
+for _key, _template in TEMPLATES.items():
+    register(_key, _template)

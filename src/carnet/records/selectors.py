@@ -1,0 +1,202 @@
+"""Reads of the record, scoped by the access policy (invariant 1) and traced (invariant 2).
+
+* ``document_list_for_actor`` builds the facts once (``access.gateway.access_scope``), loads the
+  patient's current documents in one query and keeps those the policy lets the actor consult. The list
+  is traced (``DOCUMENT_LIST``, with the number shown, never titles).
+* ``document_get_for_actor`` answers the same ``NotFoundOrForbidden`` for a missing and a denied
+  document; allowed and denied reads are both traced (``CONSULT`` / ``DOWNLOAD``, mode, rule).
+* ``document_content_for_actor`` decrypts the content (hash checked, R-DOC / invariant 4).
+
+Reads by professionals queue the "premier accès" e-mail once (R-AC-14) and the emergency e-mails once
+per emergency session (R-EM-3), in the same transaction as the read's trace.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from carnet.access import gateway
+from carnet.access import services as access_services
+from carnet.access.facts import AccessMode, Action, DocumentFacts
+from carnet.access.gateway import AccessScope
+from carnet.access.policy import DEFAULT_DENY, Decision
+from carnet.audit.services import trace
+from carnet.common.actors import Actor
+from carnet.common.errors import DomainError, NotFoundOrForbidden
+from carnet.identity.models import Organisation
+
+from .blobstore import IntegrityFailure, KeyDestroyed, blob_get
+from .models import Document, DocumentStatus
+
+NOT_FOUND = _("Document introuvable.")
+
+
+def _documents(patient_id: int) -> QuerySet[Document]:
+    return (
+        Document.objects.filter(patient_id=patient_id, deleted_at__isnull=True)
+        .select_related("author_professional", "author_organisation", "replaces", "blob")
+        .order_by("-deposited_at", "-id")
+    )
+
+
+def _probe(scope: AccessScope) -> DocumentFacts:
+    """A document the actor would surely see if he may enter the record at all: one he wrote himself
+    (professional side) or an ordinary one (patient side). Denied ⇒ the whole record is refused."""
+    facts = scope.facts
+    return DocumentFacts(
+        document_id="record-probe",
+        type_code="11488-4",
+        class_code="10",
+        author_professional_id=facts.id if facts.is_professional_side else "",
+        author_organisation_id=facts.organisation_id if facts.is_professional_side else "",
+    )
+
+
+def _trace_read(
+    scope: AccessScope,
+    *,
+    action: str,
+    decision: Decision,
+    object_id: str = "",
+    object_type: str = "document",
+    outcome: str | None = None,
+    **details: object,
+) -> None:
+    session = scope.session
+    trace(
+        actor=scope.actor,
+        action=action,
+        patient_id=scope.patient_id if scope.holder is not None else None,
+        group="documents",
+        object_type=object_type,
+        object_id=object_id,
+        mode=str(scope.mode),
+        reason=session.reason if session is not None and decision else "",
+        outcome=outcome or ("ALLOW" if decision else "DENY"),
+        details={
+            "rule": decision.rule,
+            **({"session": str(session.public_id)} if session is not None else {}),
+            **details,
+        },
+    )
+
+
+def document_list_for_actor(
+    *,
+    actor: Actor,
+    patient_id: int,
+    mode: AccessMode | str = AccessMode.NORMAL,
+    category: str | None = None,
+    include_deprecated: bool = False,
+    organisation: Organisation | None = None,
+) -> list[Document]:
+    """The patient's documents the actor may consult, newest first (a fixed number of queries).
+
+    Raises ``NotFoundOrForbidden`` (after a ``DENY`` trace) when the actor may not enter the record at all
+    (forbidden actor R-AC-1, space status, not linked to the holder, emergency without session...).
+    """
+    scope = gateway.access_scope(actor=actor, patient_id=patient_id, mode=mode, organisation=organisation)
+    entry = gateway.decide(scope, _probe(scope), Action.CONSULT)
+    if not entry:
+        with transaction.atomic():
+            _trace_read(scope, action="DOCUMENT_LIST", decision=entry, object_type="record")
+        raise NotFoundOrForbidden(NOT_FOUND, code="not_found")
+    qs = _documents(patient_id)
+    if not include_deprecated:
+        qs = qs.filter(status=DocumentStatus.APPROVED)
+    if category:
+        qs = qs.filter(patient_category=category)
+    decisions = gateway.decide_many(scope, list(qs))
+    allowed = [doc for doc, decision in decisions if decision]
+    with transaction.atomic():
+        _trace_read(scope, action="DOCUMENT_LIST", decision=entry, object_type="record", count=len(allowed))
+        if scope.is_professional_side:
+            access_services.professional_read_recorded(scope, [d for _doc, d in decisions])
+    return allowed
+
+
+def _get(
+    scope: AccessScope, patient_id: int, document_public_id: uuid.UUID | str, action: Action
+) -> tuple[Document | None, Decision]:
+    try:
+        wanted = uuid.UUID(str(document_public_id))
+    except ValueError:
+        return None, Decision(False, DEFAULT_DENY, "no such document")
+    document = _documents(patient_id).filter(public_id=wanted).first()
+    if document is None:
+        return None, Decision(False, DEFAULT_DENY, "no such document")
+    return document, gateway.decide(scope, document, action)
+
+
+def document_get_for_actor(
+    *,
+    actor: Actor,
+    patient_id: int,
+    document_public_id: uuid.UUID | str,
+    mode: AccessMode | str = AccessMode.NORMAL,
+    organisation: Organisation | None = None,
+) -> Document:
+    """One document's metadata (``CONSULT``); missing and denied answer the same ``NotFoundOrForbidden``."""
+    scope = gateway.access_scope(actor=actor, patient_id=patient_id, mode=mode, organisation=organisation)
+    document, decision = _get(scope, patient_id, document_public_id, Action.CONSULT)
+    with transaction.atomic():
+        _trace_read(scope, action="CONSULT", decision=decision, object_id=str(document_public_id)[:64])
+        if decision and scope.is_professional_side:
+            access_services.professional_read_recorded(scope, [decision])
+    if document is None or not decision:
+        raise NotFoundOrForbidden(NOT_FOUND, code="not_found", field="document")
+    return document
+
+
+def document_content_for_actor(
+    *,
+    actor: Actor,
+    patient_id: int,
+    document_public_id: uuid.UUID | str,
+    mode: AccessMode | str = AccessMode.NORMAL,
+    organisation: Organisation | None = None,
+) -> tuple[Document, bytes]:
+    """The decrypted content (``DOWNLOAD``). A destroyed patient key (crypto-shredding, invariant 4) or a
+    content failing its hash raises a ``DomainError`` saying so; the attempt is traced ``ERROR``."""
+    scope = gateway.access_scope(actor=actor, patient_id=patient_id, mode=mode, organisation=organisation)
+    document, decision = _get(scope, patient_id, document_public_id, Action.DOWNLOAD)
+    content: bytes | None = None
+    error: DomainError | None = None
+    if document is not None and decision:
+        try:
+            if document.blob is None:
+                raise KeyDestroyed("no content")
+            content = blob_get(document.blob)
+        except KeyDestroyed:
+            error = DomainError(
+                _("Le contenu de ce document a été effacé définitivement."),
+                code="content_erased",
+                field="document",
+            )
+        except (IntegrityFailure, FileNotFoundError):
+            error = DomainError(
+                _("Le contenu de ce document est illisible (contrôle d'intégrité en échec)."),
+                code="content_corrupted",
+                field="document",
+            )
+    with transaction.atomic():
+        _trace_read(
+            scope,
+            action="DOWNLOAD",
+            decision=decision,
+            object_id=str(document_public_id)[:64],
+            outcome="ERROR" if error is not None else None,
+            **({"error": error.code} if error is not None else {}),
+        )
+        if decision and error is None and scope.is_professional_side:
+            access_services.professional_read_recorded(scope, [decision])
+    if document is None or not decision:
+        raise NotFoundOrForbidden(NOT_FOUND, code="not_found", field="document")
+    if error is not None:
+        raise error
+    assert content is not None
+    return document, content
