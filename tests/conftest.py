@@ -20,6 +20,9 @@ def _isolated_settings(settings, tmp_path) -> None:  # type: ignore[no-untyped-d
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CARNET_LOCAL_OUTBOX = True
     settings.PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
+    from django.core.cache import cache
+
+    cache.clear()  # throttling counters must not leak from one test to the next
 
 
 class ClockControl:

@@ -108,8 +108,9 @@ def test_inviting_an_active_caregiver_again_is_refused(clock, patient) -> None:
     assert code == "ANOTHER_DELEGATION_ALREADY_EXISTS"
 
 
-def test_identity_errors_never_reveal_whether_the_person_exists(clock, patient) -> None:
+def test_identity_errors_never_reveal_whether_the_person_exists(clock, patient, monkeypatch) -> None:
     """R-DEL-2 + security rule: unknown person, wrong traits, no activated space, no account: one answer."""
+    monkeypatch.setattr(svc, "IDENTITY_ATTEMPTS", 100)  # this test makes many mismatches on purpose
     helped, caregiver = patient(), patient()
     no_space = new_person(birth_date=date(1975, 2, 2))
     give_account(no_space)
@@ -304,3 +305,14 @@ def test_caregiver_cannot_close_the_profile_through_the_lifecycle_service(clock,
         )
     helped.space.refresh_from_db()
     assert helped.space.status == SpaceStatus.ACTIVATED
+
+
+def test_repeated_identity_mismatches_are_braked(clock, patient) -> None:
+    """[I] Invitations match on INS + names + birth date: after 5 mismatches in an hour, further tries are
+    refused with a distinct "too many attempts" answer (still revealing nothing about who exists)."""
+    helped, caregiver = patient(), patient()
+    for _ in range(svc.IDENTITY_ATTEMPTS):
+        assert refused_code(lambda: invite(helped, caregiver, first_name="Personne"))[0] == svc.IDENTITY_MISMATCH
+    assert refused_code(lambda: invite(helped, caregiver))[0] == "too_many_attempts"
+    clock.advance(hours=1, seconds=1)
+    assert invite(helped, caregiver).status == DelegationStatus.PENDING

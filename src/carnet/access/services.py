@@ -154,7 +154,7 @@ def _standing(
     else:
         lookup["organisation"] = organisation
     ProfessionalStanding.objects.get_or_create(**lookup, defaults={"updated_at": clock.now()})
-    return ProfessionalStanding.objects.select_for_update().get(**lookup)
+    return ProfessionalStanding.objects.select_for_update(of=("self",)).get(**lookup)
 
 
 def _professional_scope(actor: Actor, patient_id: int, mode: AccessMode = AccessMode.NORMAL) -> AccessScope:
@@ -324,7 +324,7 @@ def _relation_record(
     expires_at = None
     if kind == RelationKind.TEMPORARY:
         code_row = (
-            TemporaryAccessCode.objects.select_for_update()
+            TemporaryAccessCode.objects.select_for_update(of=("self",))
             .filter(
                 patient_id=patient_id,
                 code_hash=_hash_access_code(access_code),
@@ -415,7 +415,7 @@ def care_relation_end(*, actor: Actor, patient_id: int, relation_public_id: str)
     decision = require(scope, Action.MANAGE_SHARING, trace_action="CONSENT_END")
     with transaction.atomic():
         relation = (
-            CareRelation.objects.select_for_update()
+            CareRelation.objects.select_for_update(of=("self",))
             .filter(patient_id=patient_id, public_id=relation_public_id, ended_at__isnull=True)
             .first()
         )
@@ -542,7 +542,7 @@ def emergency_settings_update(
     scope = gateway.access_scope(actor=actor, patient_id=patient_id)
     decision = require(scope, Action.MANAGE_SHARING, trace_action="MODIF_PARAM_ACCESS_URGENCE")
     with transaction.atomic():
-        row, _created = EmergencySettings.objects.select_for_update().get_or_create(
+        row, _created = EmergencySettings.objects.select_for_update(of=("self",)).get_or_create(
             patient_id=patient_id, defaults={"updated_at": clock.now()}
         )
         before = {"etreat": row.etreat, "btg": row.btg, "masked": row.masked}
@@ -609,7 +609,7 @@ def break_the_glass_end(*, actor: Actor, patient_id: int, session_public_id: str
     scope = _professional_scope(actor, patient_id)
     with transaction.atomic():
         session = (
-            BreakGlassSession.objects.select_for_update()
+            BreakGlassSession.objects.select_for_update(of=("self",))
             .filter(
                 patient_id=patient_id,
                 public_id=session_public_id,

@@ -351,7 +351,7 @@ def _register_failure(user: User, *, reason: str) -> bool:
     """Count a failed password or second factor for ``user``; lock at the threshold. Returns locked."""
     now = clock.now()
     with transaction.atomic():
-        fresh = User.objects.select_for_update().get(pk=user.pk)
+        fresh = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
         state = _LockState(fresh.failed_logins, fresh.locked_until)
         locked = state.fail(now)
         User.objects.filter(pk=user.pk).update(failed_logins=state.failures, locked_until=state.locked_until)
@@ -534,9 +534,9 @@ def login_challenge_verify(*, user: User, challenge_id: str, code: str) -> User:
     locked = False
     with transaction.atomic():
         challenge = (
-            LoginChallenge.objects.select_for_update().filter(public_id=challenge_id, user_id=user.pk).first()
+            LoginChallenge.objects.select_for_update(of=("self",)).filter(public_id=challenge_id, user_id=user.pk).first()
         )
-        fresh = User.objects.select_for_update().get(pk=user.pk)
+        fresh = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
         if challenge is None:
             outcome = "expired"
         elif fresh.locked_until is not None and fresh.locked_until > now:
@@ -692,7 +692,7 @@ def devices_revoke_all(*, user: User, except_current: Device | None) -> int:
         devices = devices.exclude(pk=except_current.pk)
     count = 0
     with transaction.atomic():
-        for device in devices.select_for_update():
+        for device in devices.select_for_update(of=("self",)):
             device_revoke(user=user, device=device)
             count += 1
     return count

@@ -86,7 +86,7 @@ def trace(
         raise ValueError(f"unknown trace group {group!r}")
     chain = chain_for(patient_id)
     ChainHead.objects.get_or_create(chain=chain)
-    head = ChainHead.objects.select_for_update().get(chain=chain)
+    head = ChainHead.objects.select_for_update(of=("self",)).get(chain=chain)
     entry = Trace(
         chain=chain,
         patient_id=patient_id,

@@ -133,7 +133,7 @@ def support_request_set_status(*, request: SupportRequest, status: str, operator
     if status not in SupportStatus.values:
         raise DomainError(_("Statut : choisissez un statut dans la liste."), code="status", field="status")
     with transaction.atomic():
-        current = SupportRequest.objects.select_for_update().get(pk=request.pk)
+        current = SupportRequest.objects.select_for_update(of=("self",)).get(pk=request.pk)
         if status not in SUPPORT_TRANSITIONS[current.status]:
             raise DomainError(
                 _("Statut : une demande « %(current)s » ne peut pas passer à « %(target)s ».")

@@ -39,14 +39,14 @@ def run_cycle() -> dict[str, Any]:
         except Exception:  # one failing step must not stop the others
             log.exception("worker step %s failed", name)
             results[name] = "error"
-        finally:
-            close_old_connections()
     return results
 
 
 def loop(interval: float, stop: threading.Event) -> None:
     while not stop.is_set():
+        close_old_connections()  # between cycles only: a step may run inside a caller's transaction
         run_cycle()
+        close_old_connections()
         stop.wait(interval)
 
 

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "carnet.access",
     "carnet.spaces",
     "carnet.backoffice",
+    "carnet.api",
 ]
 
 MIDDLEWARE = [
@@ -222,6 +223,9 @@ CARNET_PATIENT_UPLOAD_MAX_BYTES = env_int("CARNET_PATIENT_UPLOAD_MAX_BYTES", 5 *
 CARNET_DOCUMENT_MAX_BYTES = env_int("CARNET_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)  # [I] professional documents
 CARNET_TEMPORARY_CODE_MINUTES = env_int("CARNET_TEMPORARY_CODE_MINUTES", 60)  # R-AC-16 [I] one-time code validity
 CARNET_TEMPORARY_ACCESS_HOURS = env_int("CARNET_TEMPORARY_ACCESS_HOURS", 24)  # R-AC-16 [I] access it grants
+
+# Requests: JSON/FHIR deposits carry base64 contents (a 20 MB document is ~27 MB of JSON).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CARNET_UPLOAD_MAX_MEMORY", 30 * 1024 * 1024)
 
 # Login protection (SPEC R-LC-12; [I] thresholds).
 CARNET_OTP_TTL_SECONDS = env_int("CARNET_OTP_TTL_SECONDS", 180)

@@ -1,6 +1,8 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from carnet.api.api import api
+
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("carnet.spaces.urls")),
@@ -8,8 +10,12 @@ urlpatterns = [
     path("", include("carnet.spaces.urls_delegation")),
     path("", include("carnet.audit.urls")),
     path("", include("carnet.backoffice.urls_public")),
+    path("", include("carnet.records.urls")),
+    path("", include("carnet.access.urls")),
     path("backoffice/", include("carnet.backoffice.urls")),
     path("demo/", include("carnet.notifications.urls")),
+    path("api/", api.urls),
+    path("fhir/", include("carnet.fhir.urls")),
 ]
 
 handler404 = "carnet.common.views.not_found"

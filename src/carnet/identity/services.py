@@ -364,7 +364,7 @@ def person_register_outcome(
                 raise ValidationError(
                     {"insured_under": [_("Aucun assuré n'est enregistré sous ce numéro d'ouvrant droit.")]}
                 )
-        person = Person.objects.select_for_update().filter(ins_matricule=data.ins_matricule).first()
+        person = Person.objects.select_for_update(of=("self",)).filter(ins_matricule=data.ins_matricule).first()
         if person is None:
             person = person_build(data, parent)
             person.save()
@@ -481,7 +481,7 @@ def organisation_clean(
 
 def organisation_save(*, data: OrganisationData, actor: Actor) -> tuple[Organisation, Outcome]:
     """Create or update the organisation (caller is inside the transaction); traced on the system chain."""
-    org = Organisation.objects.select_for_update().filter(finess=data.finess).first()
+    org = Organisation.objects.select_for_update(of=("self",)).filter(finess=data.finess).first()
     values = {"name": data.name, "facility_type_code": data.facility_type_code}
     values |= {k: v for k, v in (("address", data.address), ("city", data.city)) if v}
     if org is None:
@@ -661,7 +661,7 @@ def professional_save(
     """
     pro = existing
     if pro is None and lookup:
-        pro = Professional.objects.select_for_update().filter(rpps=data.rpps).first()
+        pro = Professional.objects.select_for_update(of=("self",)).filter(rpps=data.rpps).first()
     now = clock.now()
     changed: list[str] = []
     if pro is None:

@@ -506,7 +506,7 @@ def _existing(patient_id: int, document_public_id: uuid.UUID | str, *, lock: boo
         return None
     qs = Document.objects.select_related("author_professional", "author_organisation", "blob")
     if lock:
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",))
     return qs.filter(patient_id=patient_id, public_id=wanted, deleted_at__isnull=True).first()
 
 
@@ -841,7 +841,7 @@ def invisible_notices_send() -> int:
     for document_id, patient_id in list(due):
         with transaction.atomic():
             document = (
-                Document.objects.select_for_update()
+                Document.objects.select_for_update(of=("self",))
                 .filter(pk=document_id, invisible_notice_sent_at__isnull=True, invisible_until__gt=now)
                 .first()
             )

@@ -42,6 +42,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from carnet.accounts import throttle
 from carnet.audit.services import trace
 from carnet.common import clock
 from carnet.common.actors import Actor, ActorKind
@@ -242,8 +243,30 @@ def _has_activated_space_and_account(person: Person) -> bool:
     return account is not None and account.is_active
 
 
-def _identity_error() -> DomainError:
+def _identity_error(*, attempted_by: Person | None = None) -> DomainError:
+    """The one answer to every identity mismatch; counts the failure against whoever tried."""
+    if attempted_by is not None:
+        throttle.hit(
+            "identity-match", throttle.hashed("person", str(attempted_by.pk)), window_seconds=IDENTITY_WINDOW
+        )
     return DomainError(GENERIC_IDENTITY_MESSAGE, code=IDENTITY_MISMATCH)
+
+
+# [I] Invitations match someone on INS + names + birth date: a brake on guessing combinations.
+IDENTITY_ATTEMPTS = 5
+IDENTITY_WINDOW = 3600
+
+
+def _check_identity_attempts(person: Person) -> None:
+    if throttle.exceeded(
+        "identity-match",
+        throttle.hashed("person", str(person.pk)),
+        limit=IDENTITY_ATTEMPTS,
+        window_seconds=IDENTITY_WINDOW,
+    ):
+        raise DomainError(
+            _("Trop de tentatives d'identification : réessayez dans une heure."), code="too_many_attempts"
+        )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -301,7 +324,7 @@ def _notify(
 
 def _lock(*people: Person) -> None:
     """Serialise concurrent invitations touching the same persons (limits are counted, then written)."""
-    list(Person.objects.select_for_update().filter(pk__in=[p.pk for p in people]).order_by("pk"))
+    list(Person.objects.select_for_update(of=("self",)).filter(pk__in=[p.pk for p in people]).order_by("pk"))
 
 
 def _check_no_existing(*, subject: Person, delegate: Person) -> None:
@@ -517,6 +540,7 @@ def legal_representative_invite(
     if not delegation_can_invite_representative(inviter=inviter, child=child):
         raise NotFoundOrForbidden(_("Profil introuvable."), code="not_found")
     validate_nir_or_error(nir)
+    _check_identity_attempts(inviter)
     with transaction.atomic():
         _lock(child)
         _check_representatives_limit(child=child)
@@ -526,7 +550,7 @@ def legal_representative_invite(
             or invitee.pk in {inviter.pk, child.pk}
             or not _has_activated_space_and_account(invitee)
         ):
-            raise _identity_error()
+            raise _identity_error(attempted_by=inviter)
         _check_no_existing(subject=child, delegate=invitee)
         delegation = _invitation_create(
             kind=DelegationKind.LEGAL_REPRESENTATION, subject=child, delegate=invitee, inviter=inviter
@@ -561,6 +585,7 @@ def caregiver_invite(
             code="not_allowed",
         )
     validate_nir_or_error(nir)
+    _check_identity_attempts(helped)
     with transaction.atomic():
         _lock(helped)
         _check_outgoing_limit(subject=helped)  # before matching: it reveals nothing about the invitee
@@ -568,7 +593,7 @@ def caregiver_invite(
             nir=nir, family_name=family_name, first_name=first_name, birth_date=birth_date
         )
         if caregiver is None or caregiver.pk == helped.pk or not _has_activated_space_and_account(caregiver):
-            raise _identity_error()
+            raise _identity_error(attempted_by=helped)
         _lock(caregiver)
         _check_no_existing(subject=helped, delegate=caregiver)
         _check_caregiving_limits(subject=helped, delegate=caregiver)

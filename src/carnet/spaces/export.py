@@ -286,7 +286,7 @@ def export_build(*, export_id: int) -> bool:
     try:
         with transaction.atomic():
             export = (
-                ExportRequest.objects.select_for_update()
+                ExportRequest.objects.select_for_update(of=("self",))
                 .select_related("space", "space__person")
                 .filter(pk=export_id, status=ExportStatus.PENDING)
                 .first()
@@ -334,7 +334,7 @@ def export_build(*, export_id: int) -> bool:
 def _export_failed(*, export_id: int, error: str, actor: Actor) -> None:
     with transaction.atomic():
         export = (
-            ExportRequest.objects.select_for_update()
+            ExportRequest.objects.select_for_update(of=("self",))
             .filter(pk=export_id, status=ExportStatus.PENDING)
             .first()
         )

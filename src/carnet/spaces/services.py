@@ -270,7 +270,7 @@ def space_activate(*, space: HealthSpace, actor: Actor, code: ProvisionalCode | 
 
 def _locked(space: HealthSpace) -> HealthSpace:
     """Re-read the space under a row lock inside the current transaction (concurrent jobs and clicks)."""
-    fresh = HealthSpace.objects.select_for_update().select_related("person").get(pk=space.pk)
+    fresh = HealthSpace.objects.select_for_update(of=("self",)).select_related("person").get(pk=space.pk)
     for field in HealthSpace._meta.concrete_fields:
         setattr(space, field.attname, getattr(fresh, field.attname))
     return space
@@ -813,7 +813,7 @@ def _open_one(pk: int, moment: datetime, actor: Actor) -> bool:
     """R-LC-3: no opposition within 6 weeks → OPEN_NOT_ACTIVATED (the code expired with the window)."""
     with transaction.atomic():
         space = (
-            HealthSpace.objects.select_for_update()
+            HealthSpace.objects.select_for_update(of=("self",))
             .filter(pk=pk, status=SpaceStatus.INFORMED, opening_due_at__lte=moment)
             .first()
         )
@@ -848,7 +848,7 @@ def _erase_data(space: HealthSpace) -> None:
 def _delete_one(pk: int, moment: datetime, actor: Actor, *, requested: bool) -> bool:
     """R-LC-22 (requested deletion, ≤ 3 months) or R-LC-21 (end of the 10-year archive) → DELETED."""
     with transaction.atomic():
-        base = HealthSpace.objects.select_for_update().select_related("person")
+        base = HealthSpace.objects.select_for_update(of=("self",)).select_related("person")
         if requested:
             space = base.filter(
                 pk=pk,
@@ -892,7 +892,7 @@ def _erase_opposed_one(pk: int, moment: datetime, actor: Actor) -> bool:
     """R-LC-21 for a space opposed after opening: its archive ends, the status stays OPPOSED."""
     with transaction.atomic():
         space = (
-            HealthSpace.objects.select_for_update()
+            HealthSpace.objects.select_for_update(of=("self",))
             .filter(pk=pk, status=SpaceStatus.OPPOSED, archived_until__lte=moment, deleted_at__isnull=True)
             .first()
         )
@@ -909,7 +909,7 @@ def _close_suspended_one(pk: int, moment: datetime, actor: Actor) -> bool:
     """R-LC-24: no objection within 6 weeks of the suspension → CLOSED (10-year archive)."""
     with transaction.atomic():
         space = (
-            HealthSpace.objects.select_for_update()
+            HealthSpace.objects.select_for_update(of=("self",))
             .select_related("person")
             .filter(pk=pk, status=SpaceStatus.SUSPENDED, suspension_closes_at__lte=moment)
             .first()
@@ -938,7 +938,7 @@ def _majority_one(pk: int, today: date, actor: Actor) -> bool:
     """
     with transaction.atomic():
         space = (
-            HealthSpace.objects.select_for_update()
+            HealthSpace.objects.select_for_update(of=("self",))
             .select_related("person")
             .filter(pk=pk, majority_handled_at__isnull=True)
             .first()
@@ -996,7 +996,7 @@ def _expire_export_one(pk: int, moment: datetime, actor: Actor) -> bool:
     """R-LC-26 [I]: an export archive is kept ``CARNET_EXPORT_RETENTION_DAYS`` days."""
     with transaction.atomic():
         export = (
-            ExportRequest.objects.select_for_update()
+            ExportRequest.objects.select_for_update(of=("self",))
             .select_related("blob")
             .filter(pk=pk, status=ExportStatus.READY, expires_at__lte=moment)
             .first()
@@ -1023,7 +1023,7 @@ def _expire_delegation_one(pk: int, moment: datetime, actor: Actor) -> bool:
     """R-DEL-2: a pending invitation past its ``expires_at`` becomes EXPIRED."""
     with transaction.atomic():
         delegation = (
-            Delegation.objects.select_for_update()
+            Delegation.objects.select_for_update(of=("self",))
             .filter(pk=pk, status=DelegationStatus.PENDING, expires_at__lte=moment)
             .first()
         )

@@ -1,0 +1,77 @@
+"""From the identifiers callers give (public ids, INS) to the registry's rows. Not a policy: an unknown
+patient or professional answers the same 404 as a forbidden one (``NotFoundOrForbidden``)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.utils.translation import gettext_lazy as _
+
+from carnet.common.errors import DomainError, NotFoundOrForbidden
+from carnet.identity.models import Organisation, Person, Professional
+from carnet.identity.selectors import person_find_by_ins
+
+NOT_FOUND = _("Dossier introuvable ou action non autorisée.")
+INS_OIDS = frozenset(
+    {
+        "1.2.250.1.213.1.4.8",  # INS-NIR
+        "1.2.250.1.213.1.4.9",  # INS-NIA
+        "1.2.250.1.213.1.4.10",  # INS-NIR test
+        "1.2.250.1.213.1.4.11",  # INS-NIA test
+    }
+)
+
+
+def _not_found(field: str = "patient") -> NotFoundOrForbidden:
+    return NotFoundOrForbidden(NOT_FOUND, code="not_found", field=field)
+
+
+def _uuid(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def patient_by_public_id(value: object) -> Person:
+    wanted = _uuid(value)
+    person = Person.objects.filter(public_id=wanted).first() if wanted is not None else None
+    if person is None:
+        raise _not_found()
+    return person
+
+
+def patient_by_ins(matricule: str, oid: str | None = None) -> Person:
+    """INS matricule (+ optional OID, with or without ``urn:oid:``) → the person, else 404."""
+    person = person_find_by_ins((matricule or "").strip())
+    if person is None:
+        raise _not_found()
+    if oid:
+        oid = oid.removeprefix("urn:oid:")
+        if oid != person.ins_oid:
+            raise _not_found()
+    return person
+
+
+def patient_from_ref(*, id: object = None, ins: str | None = None, ins_oid: str | None = None) -> Person:
+    if id is not None:
+        return patient_by_public_id(id)
+    if ins:
+        return patient_by_ins(ins, ins_oid)
+    raise DomainError(_("Indiquez le patient (identifiant ou INS)."), code="required", field="patient")
+
+
+def professional_by_public_id(value: object) -> Professional:
+    wanted = _uuid(value)
+    found = Professional.objects.filter(public_id=wanted).first() if wanted is not None else None
+    if found is None:
+        raise _not_found("professional")
+    return found
+
+
+def organisation_by_public_id(value: object) -> Organisation:
+    wanted = _uuid(value)
+    found = Organisation.objects.filter(public_id=wanted).first() if wanted is not None else None
+    if found is None:
+        raise _not_found("organisation_id")
+    return found

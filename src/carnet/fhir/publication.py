@@ -1,0 +1,443 @@
+"""IHE MHD "Provide Document Bundle" (ITI-65) as profiled by the ANS PDSm guide: a transaction Bundle
+holding one SubmissionSet (List), DocumentReference(s) and Binary(ies), mapped to ``records`` deposits.
+
+Two phases, so nothing is half-written (ARCHITECTURE invariant 9):
+
+1. ``parse_publication`` validates the whole Bundle with ``fhir.resources`` (R4B) and our rules (codes,
+   one patient, attachments resolved, sizes and SHA-1 hashes) without writing anything;
+2. ``publish`` calls ``records.services.document_deposit`` / ``document_replace`` for every document inside
+   ONE ``transaction.atomic()``; the first refusal rolls everything back (rows and traces) and the
+   encrypted files already written are removed. The error names the entry: ``Bundle.entry[2]...``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from pydantic import ValidationError as PydanticValidationError
+
+from carnet.common.actors import Actor
+from carnet.common.errors import DomainError, NotFoundOrForbidden
+from carnet.identity.models import Person
+from carnet.records import services as records
+from carnet.records.blobstore import blob_file_discard
+from carnet.records.models import Document
+
+from . import codes
+
+# records' field names → where they live in a DocumentReference (for OperationOutcome.expression).
+FIELD_PATHS = {
+    "type_code": "type",
+    "class_code": "category",
+    "title": "description",
+    "confidentiality": "securityLabel",
+    "practice_setting": "context.practiceSetting",
+    "facility_type": "context.facilityType",
+    "author_specialty": "author",
+    "service_start": "context.period.start",
+    "content": "content[0].attachment",
+    "ins": "subject",
+    "document": "relatesTo[0].target",
+}
+
+
+class FhirInputError(Exception):
+    """A rejected payload: HTTP status, OperationOutcome issue code, FHIRPath expression, message."""
+
+    def __init__(
+        self, message: Any, *, expression: str = "", issue: str = "invalid", status: int = 422
+    ) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.expression = expression
+        self.issue = issue
+        self.status = status
+
+
+@dataclass
+class DocumentEntry:
+    index: int
+    full_url: str
+    metadata: dict[str, Any]
+    content: bytes
+    media_type: str
+    replaces: str | None = None
+    binary_index: int | None = None
+
+
+@dataclass
+class Publication:
+    patient: Person
+    documents: list[DocumentEntry] = field(default_factory=list)
+    entry_kinds: list[str] = field(default_factory=list)  # resourceType of each entry, in order
+
+
+def _loc_path(loc: tuple[Any, ...]) -> str:
+    path = "Bundle"
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part not in ("DocumentReference", "Binary", "List", "Bundle"):
+            path += f".{part}"
+    return path
+
+
+def _validate_bundle(data: Any) -> Any:
+    from fhir.resources.R4B.bundle import Bundle
+
+    if not isinstance(data, dict):
+        raise FhirInputError(
+            _("Le contenu doit être un objet JSON."), expression="Bundle", issue="structure", status=400
+        )
+    if data.get("resourceType") != "Bundle":
+        raise FhirInputError(
+            _("resourceType attendu : Bundle."),
+            expression="Bundle.resourceType",
+            issue="structure",
+            status=400,
+        )
+    try:
+        return Bundle.model_validate(data)
+    except PydanticValidationError as exc:
+        first = exc.errors()[0]
+        raise FhirInputError(
+            _("%(path)s : %(msg)s") % {"path": _loc_path(tuple(first["loc"])), "msg": first["msg"]},
+            expression=_loc_path(tuple(first["loc"])),
+            issue="required" if first.get("type") == "missing" else "structure",
+            status=400,
+        ) from None
+
+
+def _codeable(raw: Any, filename: str, expression: str, *, required: bool) -> str:
+    codings = (raw or {}).get("coding") or []
+    if not codings:
+        if required:
+            raise FhirInputError(
+                _("%(path)s : élément obligatoire.") % {"path": expression},
+                expression=expression,
+                issue="required",
+            )
+        return ""
+    known = codes.value_set(filename)
+    for coding in codings:
+        code = str(coding.get("code") or "")
+        if code in known and codes.same_system(coding.get("system"), known[code][0]):
+            return code
+    raise FhirInputError(
+        _("%(path)s : code inconnu.") % {"path": expression}, expression=expression, issue="code-invalid"
+    )
+
+
+def _patient_of(subject: Any, resource: dict[str, Any], expression: str) -> Person:
+    """The patient a DocumentReference/List names: INS identifier, ``Patient/<public id>`` or a contained
+    Patient carrying the INS."""
+    from carnet.api.resolvers import patient_by_ins, patient_by_public_id
+
+    subject = subject or {}
+    identifier = subject.get("identifier")
+    reference = str(subject.get("reference") or "")
+    if identifier is None and reference.startswith("#"):
+        for contained in resource.get("contained") or []:
+            if contained.get("resourceType") == "Patient" and f"#{contained.get('id')}" == reference:
+                identifier = next(
+                    (i for i in contained.get("identifier") or [] if i.get("system") in codes.INS_SYSTEMS),
+                    None,
+                )
+    try:
+        if identifier is not None:
+            system = str(identifier.get("system") or "")
+            if system not in codes.INS_SYSTEMS:
+                raise FhirInputError(
+                    _("%(path)s : identifiant INS attendu (urn:oid:1.2.250.1.213.1.4.8 ou .10).")
+                    % {"path": expression},
+                    expression=expression,
+                    issue="code-invalid",
+                )
+            return patient_by_ins(str(identifier.get("value") or ""), system)
+        if reference.startswith("Patient/"):
+            return patient_by_public_id(reference.removeprefix("Patient/"))
+    except NotFoundOrForbidden:
+        raise FhirInputError(
+            _("Patient introuvable ou non autorisé."), expression=expression, issue="not-found", status=404
+        ) from None
+    raise FhirInputError(
+        _("%(path)s : patient obligatoire.") % {"path": expression}, expression=expression, issue="required"
+    )
+
+
+def _b64(value: Any, expression: str) -> bytes:
+    try:
+        return base64.b64decode("".join(str(value or "").split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise FhirInputError(
+            _("%(path)s : base64 invalide.") % {"path": expression}, expression=expression
+        ) from None
+
+
+def _date(value: Any, expression: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise FhirInputError(
+            _("%(path)s : date invalide.") % {"path": expression}, expression=expression
+        ) from None
+
+
+def parse_publication(data: Any) -> Publication:
+    """Phase 1: validate everything, write nothing. Raises ``FhirInputError`` naming the first problem."""
+    bundle = _validate_bundle(data)
+    if bundle.type != "transaction":
+        raise FhirInputError(
+            _("Bundle.type : « transaction » attendu."), expression="Bundle.type", issue="value", status=400
+        )
+    entries = data.get("entry") or []
+    if not entries:
+        raise FhirInputError(
+            _("Bundle.entry : au moins un document attendu."), expression="Bundle.entry", issue="required"
+        )
+    binaries: dict[str, tuple[int, bytes, str]] = {}
+    lists: list[tuple[int, dict[str, Any]]] = []
+    refs: list[tuple[int, dict[str, Any], str]] = []
+    kinds: list[str] = []
+    for index, entry in enumerate(entries):
+        resource = entry.get("resource") or {}
+        kind = str(resource.get("resourceType") or "")
+        kinds.append(kind)
+        base = f"Bundle.entry[{index}]"
+        method = str((entry.get("request") or {}).get("method") or "")
+        if method != "POST":
+            raise FhirInputError(
+                _("%(path)s.request.method : POST attendu.") % {"path": base},
+                expression=f"{base}.request.method",
+                issue="value",
+            )
+        full_url = str(entry.get("fullUrl") or "")
+        if kind == "Binary":
+            content = _b64(resource.get("data"), f"{base}.resource.data")
+            binaries[full_url] = (index, content, str(resource.get("contentType") or ""))
+        elif kind == "List":
+            lists.append((index, resource))
+        elif kind == "DocumentReference":
+            refs.append((index, resource, full_url))
+        else:
+            raise FhirInputError(
+                _("%(path)s.resource.resourceType : ressource non prise en charge (%(kind)s).")
+                % {"path": base, "kind": kind},
+                expression=f"{base}.resource.resourceType",
+                issue="not-supported",
+            )
+    if len(lists) != 1:
+        raise FhirInputError(
+            _("Bundle.entry : une SubmissionSet (List) et une seule est attendue."),
+            expression="Bundle.entry",
+            issue="required",
+        )
+    if not refs:
+        raise FhirInputError(
+            _("Bundle.entry : au moins un DocumentReference attendu."),
+            expression="Bundle.entry",
+            issue="required",
+        )
+    list_index, submission = lists[0]
+    patient = _patient_of(
+        submission.get("subject"), submission, f"Bundle.entry[{list_index}].resource.subject"
+    )
+    publication = Publication(patient=patient, entry_kinds=kinds)
+    used_binaries: set[str] = set()
+    limit = records.professional_upload_max_bytes()
+    for index, resource, full_url in refs:
+        base = f"Bundle.entry[{index}].resource"
+        if _patient_of(resource.get("subject"), resource, f"{base}.subject").pk != patient.pk:
+            raise FhirInputError(
+                _("%(path)s.subject : patient différent de celui de la SubmissionSet.") % {"path": base},
+                expression=f"{base}.subject",
+                issue="business-rule",
+            )
+        status = str(resource.get("status") or "")
+        if status != "current":
+            raise FhirInputError(
+                _("%(path)s.status : « current » attendu pour une publication.") % {"path": base},
+                expression=f"{base}.status",
+                issue="value",
+            )
+        metadata: dict[str, Any] = {
+            "type_code": _codeable(resource.get("type"), codes.J07, f"{base}.type", required=True)
+        }
+        categories = resource.get("category") or []
+        if categories:
+            metadata["class_code"] = _codeable(
+                categories[0], codes.J57, f"{base}.category[0]", required=False
+            )
+        labels = [
+            _codeable(label, codes.J08, f"{base}.securityLabel[{i}]", required=True)
+            for i, label in enumerate(resource.get("securityLabel") or [])
+        ]
+        if labels:
+            metadata["confidentiality"] = labels
+        if resource.get("description"):
+            metadata["title"] = str(resource["description"])
+        context = resource.get("context") or {}
+        if context.get("practiceSetting"):
+            metadata["practice_setting"] = _codeable(
+                context["practiceSetting"], codes.J04, f"{base}.context.practiceSetting", required=False
+            )
+        if context.get("facilityType"):
+            metadata["facility_type"] = _codeable(
+                context["facilityType"], codes.J02, f"{base}.context.facilityType", required=False
+            )
+        start = _date((context.get("period") or {}).get("start"), f"{base}.context.period.start")
+        if start is not None:
+            metadata["service_start"] = start
+        contents = resource.get("content") or []
+        attachment = (contents[0] if contents else {}).get("attachment") or {}
+        att_path = f"{base}.content[0].attachment"
+        binary_index = None
+        if attachment.get("data"):
+            content = _b64(attachment["data"], f"{att_path}.data")
+        else:
+            url = str(attachment.get("url") or "")
+            if url not in binaries:
+                raise FhirInputError(
+                    _("%(path)s.url : aucun Binary de la transaction ne porte cette adresse.")
+                    % {"path": att_path},
+                    expression=f"{att_path}.url",
+                    issue="required",
+                )
+            binary_index, content, _binary_type = binaries[url]
+            used_binaries.add(url)
+        if not content:
+            raise FhirInputError(
+                _("%(path)s : contenu vide.") % {"path": att_path}, expression=att_path, issue="required"
+            )
+        if len(content) > limit:
+            raise FhirInputError(
+                _("%(path)s : contenu trop volumineux (%(mb)s Mo au plus).")
+                % {"path": att_path, "mb": limit // (1024 * 1024)},
+                expression=att_path,
+                issue="too-long",
+                status=413,
+            )
+        if attachment.get("size") is not None and int(attachment["size"]) != len(content):
+            raise FhirInputError(
+                _("%(path)s.size : ne correspond pas au contenu.") % {"path": att_path},
+                expression=f"{att_path}.size",
+                issue="value",
+            )
+        if attachment.get("hash"):
+            expected = base64.b64encode(hashlib.sha1(content, usedforsecurity=False).digest()).decode()
+            if str(attachment["hash"]) != expected:
+                raise FhirInputError(
+                    _("%(path)s.hash : SHA-1 (base64) différent de celui du contenu.") % {"path": att_path},
+                    expression=f"{att_path}.hash",
+                    issue="value",
+                )
+        replaces = None
+        for i, relation in enumerate(resource.get("relatesTo") or []):
+            target = str((relation.get("target") or {}).get("reference") or "")
+            if relation.get("code") != "replaces" or not target.startswith("DocumentReference/"):
+                raise FhirInputError(
+                    _(
+                        "%(path)s.relatesTo[%(i)s] : seul « replaces » vers DocumentReference/<id> est pris en charge."
+                    )
+                    % {"path": base, "i": i},
+                    expression=f"{base}.relatesTo[{i}]",
+                    issue="not-supported",
+                )
+            replaces = target.removeprefix("DocumentReference/")
+        publication.documents.append(
+            DocumentEntry(
+                index=index,
+                full_url=full_url,
+                metadata=metadata,
+                content=content,
+                media_type=str(attachment.get("contentType") or ""),
+                replaces=replaces,
+                binary_index=binary_index,
+            )
+        )
+    unused = set(binaries) - used_binaries
+    if unused:
+        index = min(binaries[url][0] for url in unused)
+        raise FhirInputError(
+            _("Bundle.entry[%(i)s] : Binary référencé par aucun DocumentReference.") % {"i": index},
+            expression=f"Bundle.entry[{index}]",
+            issue="business-rule",
+        )
+    return publication
+
+
+def _entry_error(entry: DocumentEntry, exc: DomainError) -> FhirInputError:
+    base = f"Bundle.entry[{entry.index}].resource"
+    if isinstance(exc, NotFoundOrForbidden):
+        return FhirInputError(
+            _("%(path)s : introuvable ou non autorisé.") % {"path": base},
+            expression=base,
+            issue="not-found",
+            status=404,
+        )
+    path = f"{base}.{FIELD_PATHS.get(exc.field or '', '')}".rstrip(".")
+    issue = {"required": "required", "too_large": "too-long"}.get(exc.code, "invalid")
+    if exc.code == "type_refused" or "inconnu" in str(exc.message):
+        issue = "code-invalid"
+    return FhirInputError(
+        _("%(path)s : %(reason)s") % {"path": path, "reason": exc.message},
+        expression=path,
+        issue=issue,
+        status=413 if exc.code == "too_large" else 422,
+    )
+
+
+class _Rollback(Exception):
+    def __init__(self, error: FhirInputError) -> None:
+        self.error = error
+
+
+def publish(*, actor: Actor, publication: Publication) -> list[Document]:
+    """Phase 2: every deposit/replacement in one transaction; all or nothing."""
+    created: list[Document] = []
+    try:
+        with transaction.atomic():
+            for entry in publication.documents:
+                try:
+                    if entry.replaces is not None:
+                        try:
+                            uuid.UUID(entry.replaces)
+                        except ValueError:
+                            raise NotFoundOrForbidden(_("Document introuvable."), code="not_found") from None
+                        document = records.document_replace(
+                            actor=actor,
+                            patient_id=publication.patient.pk,
+                            document_public_id=entry.replaces,
+                            content=entry.content,
+                            declared_media_type=entry.media_type,
+                            **entry.metadata,
+                        )
+                    else:
+                        document = records.document_deposit(
+                            actor=actor,
+                            patient_id=publication.patient.pk,
+                            content=entry.content,
+                            declared_media_type=entry.media_type,
+                            **entry.metadata,
+                        )
+                except DomainError as exc:
+                    raise _Rollback(_entry_error(entry, exc)) from exc
+                created.append(document)
+    except BaseException as exc:
+        for document in created:  # the rows are rolled back; their encrypted files must go too
+            if document.blob is not None:
+                blob_file_discard(document.blob)
+        if isinstance(exc, _Rollback):
+            raise exc.error from None
+        raise
+    return created

@@ -1,0 +1,318 @@
+"""The FHIR R4 facade (ARCHITECTURE "fhir/"), for establishments' software with an OAuth2 bearer token.
+
+Thin views: reads through ``carnet.records.selectors`` (policy-scoped and traced), publication through
+``publication.publish`` (records services, all or nothing). Identifiers of patients never travel in URLs:
+search by INS is ``POST /fhir/DocumentReference/_search`` (form body), GET accepts the patient's public id.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from carnet.api.resolvers import patient_by_ins, patient_by_public_id
+from carnet.api.services import SCOPE_DOCUMENTS, ApiPrincipal, token_authenticate
+from carnet.common.errors import DomainError, NotFoundOrForbidden
+from carnet.identity.models import Person
+from carnet.records import selectors
+from carnet.records.models import Document
+
+from . import codes
+from .capability import capability_statement
+from .mapping import STATUS_IN, document_reference
+from .publication import FhirInputError, parse_publication, publish
+from .responses import fhir_response, operation_outcome
+
+NOT_FOUND = _("Ressource introuvable ou non autorisée.")
+_IDENTIFIER_PARAMS = ("patient.identifier", "patient:identifier", "subject.identifier", "identifier")
+
+
+def _authenticate(request: HttpRequest) -> ApiPrincipal | HttpResponse:
+    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
+    principal = token_authenticate(token.strip()) if scheme.lower() == "bearer" else None
+    if principal is None:
+        return operation_outcome(
+            _("Authentification requise (jeton OAuth2)."),
+            status=401,
+            issue="login",
+            WWW_Authenticate='Bearer realm="carnet"',
+        )
+    if SCOPE_DOCUMENTS not in principal.scopes:
+        return operation_outcome(
+            _("Portée (scope) insuffisante."),
+            status=403,
+            issue="forbidden",
+            WWW_Authenticate='Bearer realm="carnet", error="insufficient_scope", scope="documents"',
+        )
+    return principal
+
+
+def _not_found() -> HttpResponse:
+    return operation_outcome(NOT_FOUND, status=404, issue="not-found")
+
+
+def _domain_error(exc: DomainError) -> HttpResponse:
+    if isinstance(exc, NotFoundOrForbidden):
+        return _not_found()
+    return operation_outcome(exc.message, status=422, issue="processing", expression=exc.field or "")
+
+
+@require_GET
+def metadata(request: HttpRequest) -> HttpResponse:
+    """``GET /fhir/metadata``: the CapabilityStatement (no authentication, as FHIR servers do)."""
+    return fhir_response(capability_statement())
+
+
+@csrf_exempt  # bearer tokens only: no cookie is ever accepted here
+@require_POST
+def transaction_endpoint(request: HttpRequest) -> HttpResponse:
+    """``POST /fhir/``: ITI-65 Provide Document Bundle. All or nothing (invariant 9)."""
+    principal = _authenticate(request)
+    if isinstance(principal, HttpResponse):
+        return principal
+    try:
+        body = request.body
+    except Exception:  # RequestDataTooBig
+        return operation_outcome(
+            _("Bundle : requête trop volumineuse."), status=413, issue="too-long", expression="Bundle"
+        )
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return operation_outcome(
+            _("Bundle : JSON invalide."), status=400, issue="structure", expression="Bundle"
+        )
+    try:
+        publication = parse_publication(data)
+        documents = publish(actor=principal.actor, publication=publication)
+    except FhirInputError as exc:
+        return operation_outcome(exc.message, status=exc.status, issue=exc.issue, expression=exc.expression)
+    return fhir_response(_transaction_response(publication.entry_kinds, publication, documents))
+
+
+def _transaction_response(kinds: list[str], publication: Any, documents: list[Document]) -> dict[str, Any]:
+    responses: list[dict[str, Any]] = [{"response": {"status": "200 OK"}} for _kind in kinds]
+    for entry, document in zip(publication.documents, documents, strict=True):
+        when = document.deposited_at.isoformat()
+        responses[entry.index] = {
+            "response": {
+                "status": "201 Created",
+                "location": f"DocumentReference/{document.public_id}/_history/1",
+                "lastModified": when,
+            }
+        }
+        if entry.binary_index is not None:
+            responses[entry.binary_index] = {
+                "response": {
+                    "status": "201 Created",
+                    "location": f"Binary/{document.public_id}",
+                    "lastModified": when,
+                }
+            }
+    return {"resourceType": "Bundle", "type": "transaction-response", "entry": responses}
+
+
+def _patient_of_document(document_id: str) -> int | None:
+    """Routing only (which record to ask the policy about): the patient id of a document public id.
+    The read itself goes through ``records.selectors`` (policy + trace); a missing or forbidden document
+    answers the same 404. TODO(records): replace with a ``records.selectors`` routing helper."""
+    import uuid
+
+    try:
+        wanted = uuid.UUID(document_id)
+    except ValueError:
+        return None
+    return Document.objects.filter(public_id=wanted).values_list("patient_id", flat=True).first()
+
+
+@require_GET
+def document_reference_read(request: HttpRequest, document_id: str) -> HttpResponse:
+    """``GET /fhir/DocumentReference/<id>`` (traced ``CONSULT``)."""
+    principal = _authenticate(request)
+    if isinstance(principal, HttpResponse):
+        return principal
+    patient_id = _patient_of_document(document_id)
+    patient = Person.objects.filter(pk=patient_id).first() if patient_id is not None else None
+    if patient is None:
+        return _not_found()
+    try:
+        document = selectors.document_get_for_actor(
+            actor=principal.actor, patient_id=patient.pk, document_public_id=document_id
+        )
+    except DomainError as exc:
+        return _domain_error(exc)
+    return fhir_response(document_reference(document, patient))
+
+
+@require_GET
+def binary_read(request: HttpRequest, document_id: str) -> HttpResponse:
+    """``GET /fhir/Binary/<id>``: the content (traced ``DOWNLOAD``). ``Accept: application/fhir+json``
+    answers a Binary resource (base64); otherwise the raw bytes with their media type."""
+    principal = _authenticate(request)
+    if isinstance(principal, HttpResponse):
+        return principal
+    patient_id = _patient_of_document(document_id)
+    if patient_id is None:
+        return _not_found()
+    try:
+        document, content = selectors.document_content_for_actor(
+            actor=principal.actor, patient_id=patient_id, document_public_id=document_id
+        )
+    except DomainError as exc:
+        return _domain_error(exc)
+    if "json" in request.headers.get("Accept", ""):
+        return fhir_response(
+            {
+                "resourceType": "Binary",
+                "id": str(document.public_id),
+                "contentType": document.media_type,
+                "data": base64.b64encode(content).decode(),
+            }
+        )
+    response = HttpResponse(content, content_type=document.media_type)
+    response["Cache-Control"] = "no-store"
+    response["Content-Disposition"] = f'attachment; filename="document-{document.public_id}"'
+    return response
+
+
+# --------------------------------------------------------------------------------------------------
+# Search
+
+
+class _BadSearch(Exception):
+    def __init__(self, message: Any, expression: str) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.expression = expression
+
+
+def _date_filters(values: list[str]) -> list[tuple[str, date]]:
+    filters: list[tuple[str, date]] = []
+    for value in values:
+        prefix, rest = (
+            (value[:2], value[2:]) if value[:2] in {"eq", "lt", "le", "gt", "ge"} else ("eq", value)
+        )
+        try:
+            filters.append((prefix, date.fromisoformat(rest[:10])))
+        except ValueError:
+            raise _BadSearch(_("date : valeur invalide (ex. ge2026-01-01)."), "date") from None
+    return filters
+
+
+def _date_matches(moment: datetime, filters: list[tuple[str, date]]) -> bool:
+    day = timezone.localtime(moment).date()
+    checks = {
+        "eq": lambda d: day == d,
+        "lt": lambda d: day < d,
+        "le": lambda d: day <= d,
+        "gt": lambda d: day > d,
+        "ge": lambda d: day >= d,
+    }
+    return all(checks[prefix](value) for prefix, value in filters)
+
+
+def _type_matches(document: Document, wanted: list[str]) -> bool:
+    if not wanted:
+        return True
+    system, _display = codes.value_set(codes.J07).get(document.type_code, ("", ""))
+    for token in wanted:
+        token_system, sep, code = token.rpartition("|")
+        if code == document.type_code and (
+            not sep or not token_system or codes.same_system(token_system, system)
+        ):
+            return True
+    return False
+
+
+def _search(request: HttpRequest, params: QueryDict, *, allow_identifier: bool) -> HttpResponse:
+    principal = _authenticate(request)
+    if isinstance(principal, HttpResponse):
+        return principal
+    try:
+        patient = _search_patient(params, allow_identifier=allow_identifier)
+        statuses = [s for value in params.getlist("status") for s in value.split(",") if s]
+        unknown = [s for s in statuses if s not in STATUS_IN]
+        if unknown:
+            raise _BadSearch(_("status : « current » ou « superseded » attendu."), "status")
+        types = [t for value in params.getlist("type") for t in value.split(",") if t]
+        dates = _date_filters(params.getlist("date"))
+    except _BadSearch as exc:
+        return operation_outcome(exc.message, status=400, issue="invalid", expression=exc.expression)
+    if patient is None:
+        return _not_found()
+    try:
+        documents = selectors.document_list_for_actor(
+            actor=principal.actor, patient_id=patient.pk, include_deprecated=statuses != ["current"]
+        )
+    except DomainError as exc:
+        return _domain_error(exc)
+    wanted_status = {STATUS_IN[s] for s in statuses}
+    matches = [
+        d
+        for d in documents
+        if (not wanted_status or d.status in wanted_status)
+        and _type_matches(d, types)
+        and _date_matches(d.deposited_at, dates)
+    ]
+    base = f"{settings.CARNET_BASE_URL}/fhir"
+    return fhir_response(
+        {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "total": len(matches),
+            "link": [{"relation": "self", "url": f"{base}/DocumentReference"}],
+            "entry": [
+                {
+                    "fullUrl": f"{base}/DocumentReference/{d.public_id}",
+                    "resource": document_reference(d, patient),
+                    "search": {"mode": "match"},
+                }
+                for d in matches
+            ],
+        }
+    )
+
+
+def _search_patient(params: QueryDict, *, allow_identifier: bool) -> Person | None:
+    identifier_keys = [k for k in _IDENTIFIER_PARAMS if k in params]
+    if identifier_keys and not allow_identifier:
+        raise _BadSearch(
+            _(
+                "Un identifiant de patient ne doit pas figurer dans l'URL : utilisez POST DocumentReference/_search."
+            ),
+            identifier_keys[0],
+        )
+    try:
+        if identifier_keys:
+            system, _sep, value = str(params.get(identifier_keys[0], "")).rpartition("|")
+            if system and system not in codes.INS_SYSTEMS:
+                raise _BadSearch(_("patient.identifier : système INS attendu."), identifier_keys[0])
+            return patient_by_ins(value, system or None)
+        reference = params.get("patient") or params.get("subject") or ""
+        if not reference:
+            raise _BadSearch(_("patient : paramètre obligatoire."), "patient")
+        return patient_by_public_id(reference.removeprefix("Patient/"))
+    except NotFoundOrForbidden:
+        return None
+
+
+@require_http_methods(["GET"])
+def document_reference_search(request: HttpRequest) -> HttpResponse:
+    """``GET /fhir/DocumentReference?patient=<public id>&type=&date=ge2026-01-01&status=current``."""
+    return _search(request, request.GET, allow_identifier=False)
+
+
+@csrf_exempt
+@require_POST
+def document_reference_search_post(request: HttpRequest) -> HttpResponse:
+    """``POST /fhir/DocumentReference/_search`` (form body; ``patient.identifier=urn:oid:...|<INS>``)."""
+    return _search(request, request.POST, allow_identifier=True)
