@@ -55,3 +55,14 @@ def test_demo_outbox_shows_the_current_totp_of_demo_staff(client, settings) -> N
     response = client.get("/demo/outbox/")
     assert response.status_code == 200
     assert expected in response.content.decode()
+
+
+def test_demo_record_shows_masking_and_invisible_documents() -> None:
+    from carnet.records.models import Document
+
+    _run_demo()
+    claire = Person.objects.get(first_names="Claire Marie")
+    documents = Document.objects.filter(patient_id=claire.pk)
+    assert documents.count() == 3
+    assert any("MASQUE_PS" in d.confidentiality for d in documents)
+    assert any(d.invisible_until is not None for d in documents)

@@ -210,7 +210,72 @@ def load() -> None:
         totp_enrolment_secret(user=user)
         user.totp_confirmed = True  # demo staff are enrolled; /demo/outbox/ shows their current codes
         user.save(update_fields=["totp_confirmed"])
-    _ = hospital
+    _seed_record(people["claire"], hospital)
+
+
+def _demo_pdf(title: str, lines: list[str]) -> bytes:
+    """A small fictional PDF report (fpdf2, core font: ASCII-safe text)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 10, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=11)
+    for line in ["Document de demonstration - donnees fictives.", "", *lines]:
+        pdf.multi_cell(0, 7, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def _seed_record(claire: Person, hospital: object) -> None:
+    """Claire's record: her GP (médecin traitant) and dentist have her consent; the GP and the hospital's
+    lab deposited reports (one still invisible to her, R-MASK-6); she uploaded one and masked one."""
+    from carnet.access.services import care_relation_record, professional_role_set
+    from carnet.accounts.services import actor_for_user
+    from carnet.identity.models import Professional
+    from carnet.records.services import document_deposit, document_mask
+
+    gp_user = User.objects.get(username="dr.durand")
+    dentist_user = User.objects.get(username="dr.leroy")
+    gp, dentist = actor_for_user(gp_user), actor_for_user(dentist_user)
+    me = _patient_actor(claire.account)
+    for actor in (gp, dentist):
+        care_relation_record(actor=actor, patient_id=claire.pk, kind="EXPLICIT")
+    professional_role_set(
+        actor=me,
+        patient_id=claire.pk,
+        professional=Professional.objects.get(pk=gp_user.professional_id),
+        role="medecin_traitant",
+        enabled=True,
+    )
+    consultation = document_deposit(
+        actor=gp,
+        patient_id=claire.pk,
+        content=_demo_pdf(
+            "Compte rendu de consultation", ["Consultation de suivi.", "Examen clinique normal."]
+        ),
+        filename="cr-consultation.pdf",
+        type_code="11488-4",
+        title="Compte rendu de consultation",
+    )
+    document_deposit(
+        actor=gp,
+        patient_id=claire.pk,
+        content=_demo_pdf("Resultats de biologie", ["Bilan sanguin de controle."]),
+        filename="biologie.pdf",
+        type_code="11502-2",
+        title="Résultats de biologie",
+        confidentiality=["INVISIBLE_PATIENT"],
+    )
+    document_deposit(
+        actor=me,
+        patient_id=claire.pk,
+        content=_demo_pdf("Certificat de vaccination", ["Rappel dTP a jour."]),
+        filename="vaccination.pdf",
+        title="Certificat de vaccination (scan)",
+        category="CERT_MED",
+    )
+    document_mask(actor=me, patient_id=claire.pk, document_public_id=consultation.public_id)
 
 
 def _practice_place(s: DemoStaff) -> dict[str, str]:

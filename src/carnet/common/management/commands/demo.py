@@ -40,7 +40,12 @@ class Command(BaseCommand):
         w(f"One-time login codes (patients) and TOTP codes (staff) are shown on {url}/demo/outbox/")
         w("")
         w("Patients (login: identifiant + password + one-time code by e-mail):")
-        w("  claire.martin   adult, legal representative of Lucas (12)")
+        w(
+            "  claire.martin   adult, legal representative of Lucas (12); 3 documents, one masked, one invisible"
+        )
+        w(
+            "                  to her for a month; Dr Durand is her médecin traitant, Dr Leroy (dentist) has consent"
+        )
         w("  hugo.martin     adult, second legal representative of Lucas")
         w("  jean.dubois     79 years old, helped by Léa (caregiver)")
         w("  lea.petit       caregiver of Jean")
