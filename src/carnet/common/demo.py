@@ -244,7 +244,7 @@ def _seed_record(claire: Person, hospital: object) -> None:
     professional_role_set(
         actor=me,
         patient_id=claire.pk,
-        professional=Professional.objects.get(pk=gp_user.professional_id),
+        professional=Professional.objects.get(account=gp_user),
         role="medecin_traitant",
         enabled=True,
     )
