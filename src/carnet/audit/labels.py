@@ -35,6 +35,12 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "PERSON_REGISTERED": _("Enregistrement de l'identité"),
     "OPPOSITION_PROOF_DOWNLOADED": _("Téléchargement de l'attestation d'opposition"),
     # access to the record (SPEC §3): consents, emergency, sharing settings
+    "ATTRIBUTION_MEDECIN_TRAITANT": _("Désignation du médecin traitant"),
+    "RETRAIT_MEDECIN_TRAITANT": _("Retrait du statut de médecin traitant"),
+    "ATTRIBUTION_STATUT_MEDECIN_ADMIN": _("Désignation d'un professionnel administrateur"),
+    "RETRAIT_STATUT_MEDECIN_ADMIN": _("Retrait du statut d'administrateur"),
+    "BLOCAGE_PS": _("Blocage d'un professionnel de santé"),
+    "DEBLOCAGE_PS": _("Déblocage d'un professionnel de santé"),
     "BREAK_THE_GLASS_START": _("Accès en urgence (bris de glace)"),
     "BREAK_THE_GLASS_END": _("Fin de l'accès en urgence"),
     "CONSENT_RECORD": _("Autorisation d'accès enregistrée par un professionnel"),
