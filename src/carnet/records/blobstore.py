@@ -95,14 +95,30 @@ def blob_put(*, patient_id: int, content: bytes, media_type: str) -> Blob:
     path = _path(blob)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(nonce + ciphertext)
+    _durable_write(tmp, nonce + ciphertext)
     os.replace(tmp, path)
+    _fsync_dir(path.parent)  # the rename itself must survive a power loss before the row commits
     try:
         blob.save()  # in the caller's transaction: a rollback leaves only an orphan file, see blobs_sweep()
     except Exception:
         path.unlink(missing_ok=True)
         raise
     return blob
+
+
+def _durable_write(path: Path, data: bytes) -> None:
+    with path.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def blob_get(blob: Blob) -> bytes:

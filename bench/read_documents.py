@@ -1,0 +1,667 @@
+"""Benchmark: professionals listing and opening patients' documents over HTTP on PostgreSQL, against the
+same query mix run raw with pgbench in the same run.
+
+    .venv/bin/python bench/read_documents.py [--target auto|api|bench-view] [--duration 20]
+        [--connections 8,32] [--server gthread] [--workers 4] [--threads 4] [--keep] [--no-profile]
+
+Set-up (on a fresh database ``carnet_bench_read``): P patients with an activated space and D documents
+each (deposited through ``document_deposit``), R professional accounts each holding an explicit consent
+for every patient (``access.services.care_relation_record``), one logged-in session per professional.
+Every (professional, patient) pair is read once before measuring, so the measured reads are steady
+state: policy decision + ``DOCUMENT_LIST``/``CONSULT`` trace (hash chain append, row lock on the
+patient's chain head) + the first-access check of ``professional_read_recorded`` (the e-mail itself
+is only queued on a first access, i.e. during the warm-up).
+
+Server: gunicorn (installed in the venv for the bench only, NOT a project dependency), WSGI
+``carnet.config.wsgi``, persistent DB connections (``CARNET_DB_CONN_MAX_AGE=600``). Load: wrk (Debian
+package), 2 threads, N keep-alive connections, fixed duration; each request picks a random
+(professional, patient, document). Scenarios: ``mix`` (1 list : 1 open), ``list``, ``open``.
+
+Target: ``api`` = the JSON API (``/api/.../patients/<uuid>/documents[/<uuid>]``, session auth of the
+professional) when it is mounted; ``bench-view`` = two minimal JSON views in ``bench/benchsite`` making
+the same selector calls (the fallback while the API is not mounted); ``auto`` picks the API if it resolves.
+
+Baseline: pgbench with ``bench/pgbench/list.sql`` and ``open.sql`` (the SELECTs, INSERT and UPDATEs the
+app issues for one list / one open, captured from the app in this run and written to
+``results/read_documents_queries.sql``), same connections, same duration. Ratio = app req/s / pgbench tps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (
+    REPO,
+    RESULTS,
+    bench_env,
+    drop_database,
+    fresh_data_dir,
+    machine,
+    machine_md,
+    percentile,
+    remove_dir,
+    setup_django,
+    write_results,
+)
+
+DB = "carnet_bench_read"
+BENCH = REPO / "bench"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+PORT = _free_port()  # never a fixed port: other engineers run demos on this machine
+VENV = REPO / ".venv" / "bin"
+
+
+# --------------------------------------------------------------------------------------------------
+# World
+
+
+def build_world(patients: int, docs: int, readers: int, sessions_per_reader: int) -> dict[str, Any]:
+    from django.test import Client
+    from tests.factories import PersonFactory, ProfessionalFactory
+
+    from carnet.access import services as access
+    from carnet.accounts.models import Role, User
+    from carnet.common import clock
+    from carnet.common.actors import Actor, ActorKind
+    from carnet.records.models import Document
+    from carnet.records.services import document_deposit
+    from carnet.spaces.models import HealthSpace, SpaceStatus
+
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"x" * 2000
+    author = ProfessionalFactory(profession_code="G15_10", specialty_code="G15_10/SM54")
+    author_actor = Actor(ActorKind.PROFESSIONAL, author.rpps, label=author.display_name)
+    people = []
+    now = clock.now()
+    for _ in range(patients):
+        person = PersonFactory()
+        HealthSpace.objects.create(
+            person=person,
+            status=SpaceStatus.ACTIVATED,
+            status_changed_at=now,
+            created_at=now,
+            activated_at=now,
+        )
+        for j in range(docs):
+            document_deposit(
+                actor=author_actor,
+                patient_id=person.pk,
+                content=pdf,
+                filename="cr.pdf",
+                declared_media_type="application/pdf",
+                type_code="11488-4",
+                title=f"Compte rendu de consultation {j + 1}",
+            )
+        people.append(person)
+    from django.conf import settings
+    from django.contrib.sessions.models import Session
+
+    sessions = []
+    pro_ids, user_ids = [], []
+    for i in range(readers):
+        pro = ProfessionalFactory(profession_code="G15_10", specialty_code="G15_10/SM54")
+        user = User.objects.create_user(
+            username=f"pro.bench.{i}", password=None, role=Role.PROFESSIONAL, professional=pro
+        )
+        pro_ids.append(pro.pk)
+        user_ids.append(user.pk)
+        actor = Actor(ActorKind.PROFESSIONAL, pro.rpps, label=pro.display_name)
+        for person in people:
+            access.care_relation_record(actor=actor, patient_id=person.pk, kind="EXPLICIT")
+        for _ in range(sessions_per_reader):
+            # One browser session per (professional, seat); renamed to a predictable key so the pgbench
+            # script can address it (the key is not part of the signed session data).
+            client = Client()
+            client.force_login(user)
+            key = f"benchs{len(sessions):026d}"
+            Session.objects.filter(session_key=client.cookies[settings.SESSION_COOKIE_NAME].value).update(
+                session_key=key
+            )
+            client.cookies[settings.SESSION_COOKIE_NAME] = key
+            sessions.append({"user": user, "cookie": key, "client": client})
+    assert pro_ids == list(range(pro_ids[0], pro_ids[0] + readers)), (
+        "reader professionals must have contiguous ids"
+    )
+    assert user_ids == list(range(user_ids[0], user_ids[0] + readers)), (
+        "reader users must have contiguous ids"
+    )
+    person_ids = [p.pk for p in people]
+    assert person_ids == list(range(person_ids[0], person_ids[0] + patients)), (
+        "patients must have contiguous ids"
+    )
+    first_doc = (
+        Document.objects.filter(patient_id=person_ids[0]).order_by("id").values_list("id", flat=True)[0]
+    )
+    for index, person in enumerate(
+        people
+    ):  # document ids: first_doc + index * docs + k (pgbench relies on it)
+        ids = list(Document.objects.filter(patient_id=person.pk).order_by("id").values_list("id", flat=True))
+        assert ids == list(range(first_doc + index * docs, first_doc + (index + 1) * docs)), (
+            "document ids must be contiguous"
+        )
+    variables = {
+        "pmin": person_ids[0],
+        "npatients": patients,
+        "dmin": first_doc,
+        "ndocs": docs,
+        "umin": user_ids[0],
+        "prmin": pro_ids[0],
+        "nsessions": len(sessions),
+        "perreader": sessions_per_reader,
+    }
+    doc_ids = {
+        p.pk: [str(d) for d in Document.objects.filter(patient_id=p.pk).values_list("public_id", flat=True)]
+        for p in people
+    }
+    return {"patients": people, "sessions": sessions, "doc_ids": doc_ids, "variables": variables}
+
+
+def resolve_target(target: str) -> tuple[str, str]:
+    """(target name, URL prefix of ``patients/<uuid>/documents``)."""
+    from django.urls import Resolver404, resolve
+
+    probe = "patients/00000000-0000-0000-0000-000000000000/documents"
+    if target in ("auto", "api"):
+        for prefix in ("/api/", "/api/v1/", "/api/v0/"):
+            try:
+                match = resolve(prefix + probe)
+                if "bench" not in match.func.__module__:
+                    return "api", prefix
+            except Resolver404:
+                continue
+        if target == "api":
+            raise SystemExit("the JSON API is not mounted (no /api/.../patients/<uuid>/documents)")
+    return "bench-view", "/bench/"
+
+
+def write_targets(world: dict[str, Any], prefix: str, path: Path) -> int:
+    from django.conf import settings
+
+    lines = []
+    for s in world["sessions"]:  # every session x patient x document
+        for p in world["patients"]:
+            for d in world["doc_ids"][p.pk]:
+                lines.append(
+                    f"Cookie\t{settings.SESSION_COOKIE_NAME}={s['cookie']}\t"
+                    f"{prefix}patients/{p.public_id}/documents\t{prefix}patients/{p.public_id}/documents/{d}"
+                )
+    path.write_text("\n".join(lines) + "\n")
+    return len(lines)
+
+
+def warm_up_and_capture(world: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """Read every (professional, patient) pair once (first accesses happen here), check both routes answer
+    200 with data, and capture the SQL of one steady-state list and one open."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from carnet.notifications.models import OutboxMessage
+
+    for s in world["sessions"][:: world["variables"]["perreader"]]:  # one session per professional
+        for p in world["patients"]:
+            r = s["client"].get(f"{prefix}patients/{p.public_id}/documents", HTTP_ACCEPT="application/json")
+            assert r.status_code == 200, (r.status_code, r.content[:300])
+    s = world["sessions"][0]
+    p = world["patients"][0]
+    doc = world["doc_ids"][p.pk][0]
+    with CaptureQueriesContext(connection) as list_q:
+        r = s["client"].get(f"{prefix}patients/{p.public_id}/documents", HTTP_ACCEPT="application/json")
+    body = r.json()
+    listed = body.get("count", len(body.get("documents", [])))
+    with CaptureQueriesContext(connection) as open_q:
+        r2 = s["client"].get(
+            f"{prefix}patients/{p.public_id}/documents/{doc}", HTTP_ACCEPT="application/json"
+        )
+    assert r2.status_code == 200, (r2.status_code, r2.content[:300])
+    return {
+        "documents_listed": listed,
+        "first_access_emails_queued": OutboxMessage.objects.filter(template="record_first_access").count(),
+        "list_sql": [q["sql"] for q in list_q.captured_queries],
+        "open_sql": [q["sql"] for q in open_q.captured_queries],
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Server and load
+
+
+def start_server(env: dict[str, str], args: argparse.Namespace, log: Path) -> subprocess.Popen[bytes]:
+    cmd = [
+        str(VENV / "gunicorn"),
+        "carnet.config.wsgi:application",
+        "--pythonpath",
+        f"{REPO / 'src'},{BENCH},{REPO}",
+        "-b",
+        f"127.0.0.1:{PORT}",
+        "-w",
+        str(args.workers),
+        "--backlog",
+        "2048",
+        "--log-level",
+        "warning",
+        "--keep-alive",
+        "30",
+    ]
+    if args.server == "gthread":
+        cmd += ["-k", "gthread", "--threads", str(args.threads)]
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"gunicorn exited, see {log}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/", timeout=2)
+            return proc
+        except urllib.error.HTTPError:
+            return proc  # it answers (a redirect or 404 is fine)
+        except OSError:
+            time.sleep(0.3)
+    stop_server(proc)
+    raise SystemExit(f"gunicorn did not start, see {log}")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def wait_quiet(threshold: float, max_wait: int) -> None:
+    """The machine is shared: wait (bounded) until the 1-minute load average falls under ``threshold``."""
+    deadline = time.time() + max_wait
+    while os.getloadavg()[0] > threshold and time.time() < deadline:
+        time.sleep(5)
+
+
+def run_wrk(targets: Path, mode: str, connections: int, duration: int) -> dict[str, Any]:
+    load_before = os.getloadavg()[0]
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            "2",
+            "-c",
+            str(connections),
+            "-d",
+            f"{duration}s",
+            "--timeout",
+            "5s",
+            "-s",
+            str(BENCH / "wrk_read.lua"),
+            f"http://127.0.0.1:{PORT}",
+            "--",
+            str(targets),
+            mode,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=duration + 60,
+    ).stdout
+    line = next(ln for ln in out.splitlines() if ln.startswith("WRKJSON "))
+    data = json.loads(line[len("WRKJSON ") :])
+    seconds = data["duration_us"] / 1e6
+    errors = sum(data[k] for k in data if k.startswith("errors_"))
+    return {
+        "mode": mode,
+        "connections": connections,
+        "requests": data["requests"],
+        "errors": errors,
+        "req_s": round(data["requests"] / seconds, 1),
+        "ok_req_s": round((data["requests"] - data["errors_status"]) / seconds, 1),
+        "p50_ms": round(data["p50"] / 1000, 2),
+        "p90_ms": round(data["p90"] / 1000, 2),
+        "p99_ms": round(data["p99"] / 1000, 2),
+        "max_ms": round(data["latency_max_us"] / 1000, 2),
+        "loadavg_1min_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# pgbench baseline
+
+
+def run_pgbench(mode: str, connections: int, duration: int, variables: dict[str, int]) -> dict[str, Any]:
+    scripts = {"mix": ["list.sql@1", "open.sql@1"], "list": ["list.sql"], "open": ["open.sql"]}[mode]
+    logdir = Path(tempfile.mkdtemp(prefix="carnet-pgbench-"))
+    cmd = [
+        "pgbench",
+        "-n",
+        "-h",
+        "127.0.0.1",
+        "-U",
+        "postgres",
+        "-c",
+        str(connections),
+        "-j",
+        "2",
+        "-T",
+        str(duration),
+    ]
+    cmd += ["-l", "--log-prefix", str(logdir / "tx")]
+    for name, value in variables.items():
+        cmd += ["-D", f"{name}={value}"]
+    for s in scripts:
+        cmd += ["-f", str(BENCH / "pgbench" / s)]
+    cmd.append(DB)
+    load_before = os.getloadavg()[0]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=duration + 60)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-2000:])
+    latencies: list[float] = []
+    failed = 0
+    for f in logdir.glob("tx*"):
+        for line in f.read_text().splitlines():
+            parts = line.split()
+            if len(parts) >= 3 and parts[2].isdigit():
+                latencies.append(int(parts[2]) / 1000)
+            elif len(parts) >= 3:
+                failed += 1
+    shutil.rmtree(logdir, ignore_errors=True)
+    latencies.sort()
+    tps = re.search(r"tps = ([\d.]+) \(without initial connection time\)", out.stdout)
+    return {
+        "mode": mode,
+        "connections": connections,
+        "transactions": len(latencies),
+        "failed": failed,
+        "tps": round(float(tps.group(1)), 1) if tps else round(len(latencies) / duration, 1),
+        "p50_ms": round(percentile(latencies, 50), 2),
+        "p99_ms": round(percentile(latencies, 99), 2),
+        "loadavg_1min_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Profile (in-process, one thread): where the time of a request goes
+
+
+def profile(world: dict[str, Any], prefix: str, requests: int) -> dict[str, Any]:
+    import random
+
+    from django.db import connection
+
+    rng = random.Random(7)
+    db_time = [0.0, 0]
+
+    def timer(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            db_time[0] += time.perf_counter() - start
+            db_time[1] += 1
+
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()  # ONE handler (a Client per session would re-run WhiteNoise's start-up scan each time)
+    client.get("/", HTTP_ACCEPT="text/html")  # load the middleware chain outside the profile
+    prof = cProfile.Profile()
+    start = time.perf_counter()
+    with connection.execute_wrapper(timer):
+        prof.enable()
+        for i in range(requests):
+            s = rng.choice(world["sessions"])
+            p = rng.choice(world["patients"])
+            if i % 2:
+                url = f"{prefix}patients/{p.public_id}/documents"
+            else:
+                url = f"{prefix}patients/{p.public_id}/documents/{rng.choice(world['doc_ids'][p.pk])}"
+            client.cookies[settings.SESSION_COOKIE_NAME] = s["cookie"]
+            r = client.get(url, HTTP_ACCEPT="application/json")
+            assert r.status_code == 200, r.status_code
+        prof.disable()
+    wall = time.perf_counter() - start
+    stream = io.StringIO()
+    stats = pstats.Stats(prof, stream=stream)
+    stats.sort_stats("cumulative").print_stats(60)
+    (RESULTS / "read_documents_profile.txt").write_text(stream.getvalue())
+    stream2 = io.StringIO()
+    pstats.Stats(prof, stream=stream2).sort_stats("tottime").print_stats(30)
+    (RESULTS / "read_documents_profile_tottime.txt").write_text(stream2.getvalue())
+    costs = _costs(prof, requests)
+    return {
+        "costs_ms_per_request": costs,
+        "requests": requests,
+        "wall_ms_per_request": round(wall / requests * 1000, 2),
+        "db_ms_per_request": round(db_time[0] / requests * 1000, 2),
+        "queries_per_request": round(db_time[1] / requests, 1),
+        "python_ms_per_request": round((wall - db_time[0]) / requests * 1000, 2),
+        "single_thread_req_s": round(requests / wall, 1),
+    }
+
+
+# Where the time of one request goes: cumulative ms per request of the steps that matter (they nest:
+# e.g. the trace is inside the selector; "SQL" is the time spent in the DB driver, all steps included).
+COST_POINTS: dict[str, tuple[str, str]] = {
+    "whole request (Django handler)": ("django/core/handlers/base.py", "get_response"),
+    "SQL execution (all queries, driver + round trip)": (
+        "django/db/backends/utils.py",
+        "_execute_with_wrappers",
+    ),
+    "ORM query compilation (as_sql)": ("django/db/models/sql/compiler.py", "as_sql"),
+    "session load + user (middleware)": ("django/contrib/auth/__init__.py", "get_user"),
+    "session save every request (SESSION_SAVE_EVERY_REQUEST)": (
+        "django/contrib/sessions/middleware.py",
+        "process_response",
+    ),
+    "API view (ninja run, incl. selector)": ("ninja/operation.py", "run"),
+    "patient resolver (public id → Person)": ("carnet/api/resolvers.py", "patient_by_public_id"),
+    "access_scope (facts: holder, pro, standing, consents, blocks)": (
+        "carnet/access/gateway.py",
+        "access_scope",
+    ),
+    "policy decide (one document)": ("carnet/access/gateway.py", "decide"),
+    "policy decide_many (list)": ("carnet/access/gateway.py", "decide_many"),
+    "audit trace (hash chain append, row lock)": ("carnet/audit/services.py", "trace"),
+    "first-access check (professional_read_recorded)": (
+        "carnet/access/services.py",
+        "professional_read_recorded",
+    ),
+    "transaction commit": ("django/db/backends/base/base.py", "commit"),
+    "response serialisation (ninja schema → JSON)": ("ninja/operation.py", "_result_to_response"),
+}
+
+
+def _costs(prof: cProfile.Profile, requests: int) -> dict[str, float]:
+    stats = pstats.Stats(prof)
+    out: dict[str, float] = {}
+    raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    for label, (path, func) in COST_POINTS.items():
+        total = sum(v[3] for (f, _line, name), v in raw.items() if f.endswith(path) and name == func)
+        out[label] = round(total / requests * 1000, 2)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--target", default="auto", choices=["auto", "api", "bench-view"])
+    parser.add_argument("--patients", type=int, default=100)
+    parser.add_argument("--docs", type=int, default=12)
+    parser.add_argument("--readers", type=int, default=4)
+    parser.add_argument("--sessions-per-reader", type=int, default=8)
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--connections", default="8,32")
+    parser.add_argument("--server", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--modes", default="mix,list,open")
+    parser.add_argument("--quiet-load", type=float, default=1.5, help="wait for this 1-min load average...")
+    parser.add_argument(
+        "--quiet-wait", type=int, default=60, help="...for at most this many seconds per cell"
+    )
+    parser.add_argument("--profile-requests", type=int, default=400)
+    parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--out", default="read_documents", help="result file name (in bench/results)")
+    args = parser.parse_args()
+    connections = [int(c) for c in args.connections.split(",")]
+    modes = args.modes.split(",")
+
+    data_dir = fresh_data_dir("read")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "benchsite.settings"
+    os.environ["CARNET_DB_CONN_MAX_AGE"] = "600"
+    setup_django(DB, data_dir, settings_module="benchsite.settings")
+    from django.db import connection
+
+    t0 = time.perf_counter()
+    world = build_world(args.patients, args.docs, args.readers, args.sessions_per_reader)
+    target, prefix = resolve_target(args.target)
+    print(f"world built in {time.perf_counter() - t0:.0f} s; target {target} ({prefix})", flush=True)
+    captured = warm_up_and_capture(world, prefix)
+    (RESULTS / "read_documents_queries.sql").write_text(
+        f"-- captured from the app ({target}), one steady-state request each\n"
+        "-- LIST\n"
+        + ";\n".join(captured["list_sql"])
+        + ";\n\n-- OPEN\n"
+        + ";\n".join(captured["open_sql"])
+        + ";\n"
+    )
+    print(
+        f"list: {len(captured['list_sql'])} queries, {captured['documents_listed']} documents; "
+        f"open: {len(captured['open_sql'])} queries; first-access e-mails queued in warm-up: "
+        f"{captured['first_access_emails_queued']}",
+        flush=True,
+    )
+    targets = data_dir / "targets.tsv"
+    n_targets = write_targets(world, prefix, targets)
+    variables = world["variables"]
+    prof: dict[str, Any] = {}
+    if not args.no_profile:
+        prof = profile(world, prefix, args.profile_requests)
+        print("profile:", prof, flush=True)
+    connection.close()
+
+    env = {
+        **os.environ,
+        **bench_env(DB, data_dir),
+        "DJANGO_SETTINGS_MODULE": "benchsite.settings",
+        "CARNET_DB_CONN_MAX_AGE": "600",
+    }
+    log = data_dir / "gunicorn.log"
+    app_rows: list[dict[str, Any]] = []
+    pg_rows: list[dict[str, Any]] = []
+    server = start_server(env, args, log)
+    try:
+        run_wrk(targets, "mix", 4, 3)  # warm the workers (imports, connections)
+        for c in connections:
+            for mode in modes:
+                wait_quiet(args.quiet_load, args.quiet_wait)
+                row = run_wrk(targets, mode, c, args.duration)
+                app_rows.append(row)
+                print("app    ", row, flush=True)
+    finally:
+        stop_server(server)
+    try:
+        for c in connections:
+            for mode in modes:
+                wait_quiet(args.quiet_load, args.quiet_wait)
+                row = run_pgbench(mode, c, args.duration, variables)
+                pg_rows.append(row)
+                print("pgbench", row, flush=True)
+    finally:
+        if not args.keep:
+            drop_database(DB)
+            remove_dir(data_dir)
+        else:
+            print(f"kept: database {DB}, data dir {data_dir}, gunicorn log {log}")
+
+    for row in app_rows:
+        base = next(r for r in pg_rows if r["mode"] == row["mode"] and r["connections"] == row["connections"])
+        row["pgbench_tps"] = base["tps"]
+        row["pgbench_p99_ms"] = base["p99_ms"]
+        row["ratio_app_vs_pgbench"] = round(row["ok_req_s"] / base["tps"], 3) if base["tps"] else None
+        row["target_met"] = row["ok_req_s"] >= 1000 and row["p99_ms"] < 50 and row["errors"] == 0
+
+    m = machine()
+    server_desc = f"gunicorn {args.server} workers={args.workers}" + (
+        f" threads={args.threads}" if args.server == "gthread" else ""
+    )
+    data = {
+        "benchmark": "read_documents",
+        "machine": m,
+        "target": target,
+        "url_prefix": prefix,
+        "server": server_desc,
+        "load_generator": "wrk 4.1 (-t2), keep-alive, random (professional, patient, document) per request",
+        "world": {
+            "patients": args.patients,
+            "documents_per_patient": args.docs,
+            "professionals": args.readers,
+            "targets": n_targets,
+        },
+        "duration_s": args.duration,
+        "queries_per_list": len(captured["list_sql"]),
+        "queries_per_open": len(captured["open_sql"]),
+        "documents_per_list": captured["documents_listed"],
+        "app": app_rows,
+        "pgbench": pg_rows,
+        "profile_in_process": prof,
+    }
+    lines = [
+        "# Document reads over HTTP vs the same query mix in pgbench (same run)",
+        "",
+        machine_md(m),
+        "",
+        f"Target: **{target}** (`{prefix}patients/<uuid>/documents[/<uuid>]`), session-authenticated professional. "
+        f"Server: {server_desc}, persistent DB connections. Load: wrk -t2, {args.duration} s per cell. "
+        f"World: {args.patients} patients × {args.docs} documents, {args.readers} professionals with consent. "
+        f"Queries per request: list {len(captured['list_sql'])}, open {len(captured['open_sql'])}.",
+        "",
+        "| scenario | conns | app req/s (2xx) | p50 ms | p99 ms | errors | pgbench tps | pgbench p99 ms | ratio app/raw | target ≥1000/s & p99<50 ms |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['mode']} | {r['connections']} | {r['ok_req_s']} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} "
+        f"| {r['pgbench_tps']} | {r['pgbench_p99_ms']} | {r['ratio_app_vs_pgbench']} | {'yes' if r['target_met'] else 'no'} |"
+        for r in app_rows
+    ]
+    if prof:
+        lines += [
+            "",
+            f"In-process profile ({prof['requests']} mixed requests, one thread, test client): "
+            f"{prof['wall_ms_per_request']} ms/request, of which {prof['db_ms_per_request']} ms in "
+            f"{prof['queries_per_request']} SQL queries and {prof['python_ms_per_request']} ms in Python "
+            f"(see read_documents_profile*.txt).",
+        ]
+    write_results(args.out, data, "\n".join(lines))
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
