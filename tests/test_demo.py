@@ -66,3 +66,14 @@ def test_demo_record_shows_masking_and_invisible_documents() -> None:
     assert documents.count() == 3
     assert any("MASQUE_PS" in d.confidentiality for d in documents)
     assert any(d.invisible_until is not None for d in documents)
+
+
+def test_demo_profile_has_a_weight_chart_a_pharmacist_vaccination_and_a_message() -> None:
+    from carnet.messaging.models import Conversation
+    from carnet.profile.vitals.models import Measurement, Vaccination
+
+    _run_demo()
+    claire = Person.objects.get(first_names="Claire Marie")
+    assert Measurement.objects.filter(patient_id=claire.pk, code="WEIGHT").count() == 5
+    assert Vaccination.objects.filter(patient_id=claire.pk, authored_by_patient=False).count() == 1
+    assert Conversation.objects.filter(patient_id=claire.pk).count() == 1

@@ -25,11 +25,6 @@ _serials = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
-def _history_urls(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.ROOT_URLCONF = "tests.audit.urls"
-
-
-@pytest.fixture(autouse=True)
 def _no_hidden_providers() -> Iterator[None]:
     """Tests register their own providers; none leaks into the next test."""
     saved = dict(hooks._PROVIDERS)

@@ -26,11 +26,6 @@ PATIENT_PASSWORD = "x-Motdepasse-1234"  # the password of tests.records.helpers.
 PRO_PASSWORD = "Stethoscope-Vert-73!"
 
 
-@pytest.fixture(autouse=True)
-def _record_urls(settings: Any) -> None:
-    settings.ROOT_URLCONF = "tests.pages.urls"
-
-
 @pytest.fixture
 def world(db: Any) -> World:
     return make_world()

@@ -52,7 +52,9 @@ def test_delivery_marks_sent_once_and_running_again_sends_nothing(settings) -> N
     assert len(mail.outbox) == 1 and DeliveredMessage.objects.count() == 1
 
 
-def test_a_failing_channel_keeps_the_message_for_the_next_run(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_failing_channel_keeps_the_message_for_the_next_run_after_its_backoff(
+    settings, monkeypatch, clock
+) -> None:  # type: ignore[no-untyped-def]
     settings.CARNET_TASK_BACKEND = "none"
     person = PersonFactory()
     _queue(person)
@@ -65,6 +67,8 @@ def test_a_failing_channel_keeps_the_message_for_the_next_run(settings, monkeypa
     message = OutboxMessage.objects.get()
     assert message.sent_at is None and message.attempts == 1 and message.last_error == "ConnectionError"
     monkeypatch.undo()
+    assert outbox_deliver_pending() == 0  # not before its backoff
+    clock.advance(minutes=1)
     assert outbox_deliver_pending() == 1
 
 

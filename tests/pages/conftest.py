@@ -15,11 +15,6 @@ from carnet.records.models import Document
 from tests.records.helpers import PDF, World, make_world, pro_actor
 
 
-@pytest.fixture(autouse=True)
-def _pages_urls(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.ROOT_URLCONF = "tests.pages.urls"
-
-
 def pro_user(professional: Professional) -> User:
     return User.objects.create_user(
         username=f"pro-{professional.rpps}",

@@ -6,11 +6,6 @@ from carnet.accounts.models import Role, User
 from tests.backoffice.helpers import make_user
 
 
-@pytest.fixture(autouse=True)
-def _urls_with_support_form(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.ROOT_URLCONF = "tests.backoffice.urls"
-
-
 @pytest.fixture
 def operator(db) -> User:  # type: ignore[no-untyped-def]
     return make_user(Role.OPERATOR)

@@ -292,6 +292,20 @@ class Action(StrEnum):
     RECORD_CONSENT = "record_consent"  # a professional records the patient's (oral) consent (R-AC-14)
     MANAGE_SHARING = "manage_sharing"  # patient side: revoke consents, emergency settings, administrateur
     VIEW_TRACES = "view_traces"  # the patient's activity history (R-TR-2)
+    PROFILE_READ = "profile_read"  # read one section of the medical profile (``RequestContext.section``)
+    PROFILE_WRITE = "profile_write"  # create / edit / delete in one section of the medical profile
+    # Add a vaccination (no document) or change / delete one (the entry passed as ``DocumentFacts``):
+    # the holder's side and authorised professionals, a professional only his own entries (R-PML-1).
+    VACCINATION_WRITE = "vaccination_write"
+    # Secure messaging (SPEC §5): the conversation, when there is one, is ``RequestContext.conversation``.
+    MESSAGE_START = "message_start"  # open a new conversation (R-MSG-2)
+    MESSAGE_SEND = "message_send"  # write in an existing conversation: reply, draft (R-MSG-3)
+    MESSAGE_READ = "message_read"  # read a conversation, its attachments, the inbox (R-MSG-1)
+    MESSAGE_END = "message_end"  # the professional ends the exchange: REPLY_BLOCKED (R-MSG-3)
+    MESSAGE_DELETE = "message_delete"  # permanent deletion of a conversation by the holder's side (R-MSG-6)
+    # Agenda (SPEC §6): appointments, free reminders, the calendar feed (R-AG-1, R-AG-2).
+    AGENDA_READ = "agenda_read"
+    AGENDA_WRITE = "agenda_write"
 
 
 DOCUMENT_ACTIONS = frozenset(
@@ -306,6 +320,93 @@ DOCUMENT_ACTIONS = frozenset(
     }
 )
 READ_ACTIONS = frozenset({Action.CONSULT, Action.DOWNLOAD})
+PROFILE_ACTIONS = frozenset({Action.PROFILE_READ, Action.PROFILE_WRITE})
+AGENDA_ACTIONS = frozenset({Action.AGENDA_READ, Action.AGENDA_WRITE})
+
+
+class ProfileSection(StrEnum):
+    """Sections of the medical profile (SPEC §4), the ``section`` of a ``PROFILE_*`` request."""
+
+    TREATMENTS = "TREATMENTS"
+    ALLERGIES = "ALLERGIES"
+    DISEASES = "DISEASES"
+    HOSPITALIZATIONS = "HOSPITALIZATIONS"
+    FAMILY_HISTORIES = "FAMILY_HISTORIES"
+    LIFESTYLE = "LIFESTYLE"
+    DISABILITIES = "DISABILITIES"
+    BLOOD_GROUP = "BLOOD_GROUP"
+    ENTOURAGE = "ENTOURAGE"  # "Entourage et volontés": emergency contacts, caregivers / helped persons
+    TRUSTED_PERSON = "TRUSTED_PERSON"  # personne de confiance (R-PML-4, CSP L1111-6)
+    ORGAN_DONATION = "ORGAN_DONATION"  # acknowledgement of the organ-donation rules (R-PML-4)
+    ADVANCE_DIRECTIVES = "ADVANCE_DIRECTIVES"  # directives anticipées (R-PML-4, R-MIN-3)
+    VACCINATIONS = "VACCINATIONS"
+    MEASUREMENTS = "MEASUREMENTS"
+
+
+# R-PML-1: what authorised professionals see of the profile directly ("Entourage et volontés", including
+# advance directives and the organ-donation statement, and vaccinations). Every other section reaches them
+# only through a saved profile summary document (DOCPAT08).
+PROFILE_SHARED_SECTIONS = frozenset(
+    {
+        ProfileSection.ENTOURAGE,
+        ProfileSection.TRUSTED_PERSON,
+        ProfileSection.ORGAN_DONATION,
+        ProfileSection.ADVANCE_DIRECTIVES,
+        ProfileSection.VACCINATIONS,
+    }
+)
+# [I] The J07 type whose matrix cell governs a professional's reading of a shared section (R-MAT-1 applied
+# to the profile): "Volontés et droits du patient", "Directives anticipées" (so a dentist does not read
+# them, R-MAT-3), "Note de vaccination".
+PROFILE_SECTION_TYPES: dict[ProfileSection, tuple[str, str]] = {
+    ProfileSection.ENTOURAGE: ("EXPPAT_1", "90"),
+    ProfileSection.TRUSTED_PERSON: ("EXPPAT_1", "90"),
+    ProfileSection.ORGAN_DONATION: ("EXPPAT_1", "90"),
+    ProfileSection.ADVANCE_DIRECTIVES: ("EXPPAT_3", "90"),
+    ProfileSection.VACCINATIONS: ("87273-9", "45"),
+}
+# [I] Personal acts of the holder that a caregiver does not make for him (R-DEL-2 read with CSP L1111-11,
+# L1111-6 and L1232-1): writing advance directives, designating the trusted person, the organ-donation
+# acknowledgement. The caregiver still reads them.
+PROFILE_HOLDER_ONLY_SECTIONS = frozenset(
+    {ProfileSection.ADVANCE_DIRECTIVES, ProfileSection.TRUSTED_PERSON, ProfileSection.ORGAN_DONATION}
+)
+# Sections a minor's profile cannot hold: advance directives (R-MIN-3) and, [I] by CSP L1111-6 ("toute
+# personne majeure"), the trusted person.
+PROFILE_ADULT_ONLY_SECTIONS: dict[ProfileSection, str] = {
+    ProfileSection.ADVANCE_DIRECTIVES: "R-MIN-3",
+    ProfileSection.TRUSTED_PERSON: "L1111-6",
+}
+
+MESSAGE_ACTIONS = frozenset(
+    {
+        Action.MESSAGE_START,
+        Action.MESSAGE_SEND,
+        Action.MESSAGE_READ,
+        Action.MESSAGE_END,
+        Action.MESSAGE_DELETE,
+    }
+)
+
+
+@dataclass(frozen=True)
+class ConversationFacts:
+    """One conversation of the secure messaging (SPEC §5), as far as access is concerned.
+
+    * ``counterpart_ids``: the professional's and/or establishment's public ids on the other side of the
+      patient (the participants of the professional side).
+    * ``counterpart_has_written``: the counterpart already wrote to the patient (R-MSG-2); for a
+      ``MESSAGE_START`` by the patient side, about the counterpart being written to.
+    * ``ended``: the professional ended the exchange (R-MSG-3 ``REPLY_BLOCKED``); ``no_reply``: a no-reply
+      sender (R-MSG-3 ``NO_REPLY``); ``deleted_by_patient``: the holder's side deleted it (R-MSG-6).
+    """
+
+    conversation_id: str
+    counterpart_ids: frozenset[str]
+    counterpart_has_written: bool = True
+    ended: bool = False
+    no_reply: bool = False
+    deleted_by_patient: bool = False
 
 
 class AccessMode(StrEnum):
@@ -324,6 +425,8 @@ class RequestContext:
 
     ``reason`` is the professional's written justification for an emergency access (R-EM-6);
     ``emergency_started_at`` is when the current BTG/SAMU session was opened (None: opened now).
+    ``section`` is the ``ProfileSection`` of a ``PROFILE_READ`` / ``PROFILE_WRITE`` request.
+    ``conversation`` describes the conversation of a ``MESSAGE_*`` request (``ConversationFacts``).
     """
 
     action: Action | str
@@ -331,6 +434,8 @@ class RequestContext:
     mode: AccessMode = AccessMode.NORMAL
     reason: str = ""
     emergency_started_at: datetime | None = None
+    section: str = ""
+    conversation: ConversationFacts | None = None  # MESSAGE_* requests (SPEC §5)
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
@@ -344,6 +449,7 @@ class RequestContext:
         mode: AccessMode = AccessMode.NORMAL,
         reason: str = "",
         emergency_started_at: datetime | None = None,
+        section: str = "",
     ) -> RequestContext:
         """A context at ``carnet.common.clock.now()`` (ARCHITECTURE invariant 6)."""
         from carnet.common import clock
@@ -354,4 +460,5 @@ class RequestContext:
             mode=mode,
             reason=reason,
             emergency_started_at=emergency_started_at,
+            section=section,
         )

@@ -25,6 +25,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
+
+from django.db.models import Model, Q, QuerySet
 
 from carnet.access import policy
 from carnet.access.facts import (
@@ -61,6 +64,7 @@ _RELATION_TO_CONSENT = {
     RelationKind.TEMPORARY: ConsentKind.TEMPORARY,
     RelationKind.DECLARED_BY_PATIENT: ConsentKind.EXPLICIT,  # pre-declared by the holder (R-AC-15)
 }
+_M = TypeVar("_M", bound=Model)
 _FORBIDDEN = {k.value for k in ForbiddenActorKind}
 _PATIENT_SIDE = {ActorKind.PATIENT, ActorKind.LEGAL_REPRESENTATIVE, ActorKind.CAREGIVER}
 
@@ -163,33 +167,51 @@ def access_scope(
     patient_id: int,
     mode: AccessMode | str = AccessMode.NORMAL,
     organisation: Organisation | None = None,
+    patient: Person | None = None,
+    professional: Professional | None = None,
 ) -> AccessScope:
     """Build the facts for ``actor`` on ``patient_id``'s record (a few queries, independent of documents).
 
     ``organisation``: the establishment a professional acts for (his documents and consents given to it).
     An actor the directory does not know gets facts the policy denies (``DEFAULT-DENY``).
+
+    ``patient`` / ``professional``: rows the caller has already loaded (the API resolves the patient from
+    the URL and the professional from the session), so they are not read twice. They are only used when
+    they provably are the ones this function would load itself (``patient.pk == patient_id``; the
+    professional bound to the actor's RPPS, public id or user account, and still active); otherwise they
+    are ignored and the rows are read as usual. Load ``patient`` with ``select_related("space")`` and
+    ``professional`` with ``select_related("access_qualification")`` to save the most.
+
+    Professional side, steady state: 3 queries (standing + blocks, consents, emergency settings) when both
+    rows are given, 5 otherwise.
     """
     mode = AccessMode(mode)
     now = clock.now()
-    holder = Person.objects.select_related("space").filter(pk=patient_id).first()
+    if patient is not None and patient.pk == patient_id:
+        holder: Person | None = patient
+    else:
+        holder = _one(Person.objects.select_related("space").filter(pk=patient_id))
     space = getattr(holder, "space", None) if holder is not None else None
     status = SpaceStatus(space.status) if space is not None else SpaceStatus.INFORMED
     holder_public = str(holder.public_id) if holder is not None else ""
 
     kind = str(actor.kind)
-    professional: Professional | None = None
+    given_professional, professional = professional, None
     acting_person: Person | None = None
     standing: ProfessionalStanding | None = None
+    standings: list[ProfessionalStanding] = []
     if kind in _FORBIDDEN:
         facts = ActorFacts(kind=ForbiddenActorKind(kind), id=str(actor.id))
     elif kind == ActorKind.PROFESSIONAL:
-        professional = resolve_professional(actor)
+        if given_professional is not None and _is_actors_professional(actor, given_professional):
+            professional = given_professional
+        else:
+            professional = resolve_professional(actor)
         if professional is None:
             facts = ActorFacts(kind=ActorKind.OPERATOR, id=f"unknown:{actor.id}")  # denied (R-AC-4)
         else:
-            standing = ProfessionalStanding.objects.filter(
-                patient_id=patient_id, professional=professional
-            ).first()
+            standings = _standings(patient_id, professional, organisation)
+            standing = next((r for r in standings if r.professional_id == professional.pk), None)
             regulator, occupational = _qualification_flags(professional)
             facts = ActorFacts(
                 kind=ActorKind.PROFESSIONAL,
@@ -217,7 +239,7 @@ def access_scope(
         known = kind in {k.value for k in ActorKind}
         facts = ActorFacts(kind=ActorKind(kind) if known else ActorKind.OPERATOR, id=str(actor.id))
 
-    patient = PatientFacts(
+    patient_facts = PatientFacts(
         patient_id=str(patient_id),
         holder_id=holder_public,
         space_status=status,
@@ -230,13 +252,18 @@ def access_scope(
     )
     if facts.is_patient_side:
         representatives, caregivers = _delegates(patient_id, holder)
-        patient = _replace(patient, legal_representative_ids=representatives, caregiver_ids=caregivers)
+        patient_facts = _replace(
+            patient_facts, legal_representative_ids=representatives, caregiver_ids=caregivers
+        )
     if facts.is_professional_side:
-        subject_ids = {facts.id, facts.organisation_id} - {""}
-        patient = _replace(
-            patient,
-            consents=_consents(patient_id, subject_ids),
-            blocked_actor_ids=_blocked(patient_id, subject_ids),
+        pro = professional if kind == ActorKind.PROFESSIONAL else None
+        if pro is None:
+            standings = _standings(patient_id, None, organisation)
+        subjects = _subjects(pro, organisation)
+        patient_facts = _replace(
+            patient_facts,
+            consents=_consents(patient_id, subjects),
+            blocked_actor_ids=_blocked(standings, subjects),
         )
 
     session: BreakGlassSession | None = None
@@ -255,7 +282,7 @@ def access_scope(
     return AccessScope(
         actor=actor,
         facts=facts,
-        patient=patient,
+        patient=patient_facts,
         holder=holder,
         mode=mode,
         professional=professional,
@@ -264,6 +291,11 @@ def access_scope(
         standing=standing,
         session=session,
     )
+
+
+def _one(qs: QuerySet[_M]) -> _M | None:
+    """The row of a lookup on a unique key (``[:1]``: unlike ``first()``, no ORDER BY to build)."""
+    return next(iter(qs[:1]), None)
 
 
 def _replace(patient: PatientFacts, **changes: object) -> PatientFacts:
@@ -296,7 +328,7 @@ def _delegates(patient_id: int, holder: Person | None) -> tuple[frozenset[str], 
 
 
 def _emergency_facts(patient_id: int) -> EmergencyFacts:
-    row = EmergencySettings.objects.filter(patient_id=patient_id).first()
+    row = _one(EmergencySettings.objects.filter(patient_id=patient_id))
     if row is None:
         return EmergencyFacts()  # R-EM-5 defaults
     return EmergencyFacts(
@@ -306,20 +338,77 @@ def _emergency_facts(patient_id: int) -> EmergencyFacts:
     )
 
 
-def _consents(patient_id: int, subject_ids: set[str]) -> tuple[Consent, ...]:
-    """Active (not ended) relations of the actor or his establishment; expiry is the policy's job."""
-    from django.db.models import Q
+def _is_actors_professional(actor: Actor, professional: Professional) -> bool:
+    """Is ``professional`` (loaded by the caller) the active directory entry ``resolve_professional``
+    would find for ``actor``? Decided without a query: RPPS or public id, or the user account cached on
+    the row by ``user.professional`` (the reverse side of the one-to-one)."""
+    if not professional.active:
+        return False
+    if actor.user_id is not None:
+        reverse: Any = Professional._meta.get_field("account")  # the OneToOneRel of User.professional
+        account = reverse.get_cached_value(professional, default=None)
+        return account is not None and account.pk == actor.user_id
+    ident = str(actor.id)
+    return ident in (professional.rpps, str(professional.public_id))
 
+
+def _subjects(
+    professional: Professional | None, organisation: Organisation | None
+) -> dict[tuple[str, int], str]:
+    """The consent / blocking subjects of a professional-side actor: (column, pk) -> public id."""
+    subjects: dict[tuple[str, int], str] = {}
+    if professional is not None:
+        subjects["professional_id", professional.pk] = str(professional.public_id)
+    if organisation is not None:
+        subjects["organisation_id", organisation.pk] = str(organisation.public_id)
+    return subjects
+
+
+def _subject_filter(professional_pk: int | None, organisation_pk: int | None) -> Q:
+    condition = Q(pk__in=[])
+    if professional_pk is not None:
+        condition |= Q(professional_id=professional_pk)
+    if organisation_pk is not None:
+        condition |= Q(organisation_id=organisation_pk)
+    return condition
+
+
+def _standings(
+    patient_id: int, professional: Professional | None, organisation: Organisation | None
+) -> list[ProfessionalStanding]:
+    """The standing rows of the professional and of his establishment on this record, in ONE query:
+    the professional's own row (médecin traitant, administrator, first access) and the blocks (R-BLK-1)."""
+    if professional is None and organisation is None:
+        return []
+    return list(
+        ProfessionalStanding.objects.filter(patient_id=patient_id).filter(
+            _subject_filter(
+                professional.pk if professional is not None else None,
+                organisation.pk if organisation is not None else None,
+            )
+        )
+    )
+
+
+def _consents(patient_id: int, subjects: dict[tuple[str, int], str]) -> tuple[Consent, ...]:
+    """Active (not ended) relations of the actor or his establishment; expiry is the policy's job."""
+    if not subjects:
+        return ()
+    pro_pk = next((pk for (column, pk) in subjects if column == "professional_id"), None)
+    org_pk = next((pk for (column, pk) in subjects if column == "organisation_id"), None)
     rows = (
         CareRelation.objects.filter(patient_id=patient_id, ended_at__isnull=True)
-        .filter(Q(professional__public_id__in=subject_ids) | Q(organisation__public_id__in=subject_ids))
-        .values_list("kind", "professional__public_id", "organisation__public_id", "started_at", "expires_at")
+        .filter(_subject_filter(pro_pk, org_pk))
+        .values_list("kind", "professional_id", "organisation_id", "started_at", "expires_at")
     )
     consents = []
     for kind, pro_id, org_id, started_at, expires_at in rows:
+        subject = (
+            subjects["professional_id", pro_id] if pro_id is not None else subjects["organisation_id", org_id]
+        )
         consents.append(
             Consent(
-                subject_id=str(pro_id or org_id),
+                subject_id=subject,
                 kind=_RELATION_TO_CONSENT[RelationKind(kind)],
                 granted_at=started_at,
                 expires_at=expires_at,
@@ -328,15 +417,16 @@ def _consents(patient_id: int, subject_ids: set[str]) -> tuple[Consent, ...]:
     return tuple(consents)
 
 
-def _blocked(patient_id: int, subject_ids: set[str]) -> frozenset[str]:
-    from django.db.models import Q
-
-    rows = (
-        ProfessionalStanding.objects.filter(patient_id=patient_id, blocked_at__isnull=False)
-        .filter(Q(professional__public_id__in=subject_ids) | Q(organisation__public_id__in=subject_ids))
-        .values_list("professional__public_id", "organisation__public_id")
-    )
-    return frozenset(str(pro_id or org_id) for pro_id, org_id in rows)
+def _blocked(standings: list[ProfessionalStanding], subjects: dict[tuple[str, int], str]) -> frozenset[str]:
+    blocked: set[str] = set()
+    for row in standings:
+        if row.blocked_at is None:
+            continue
+        if row.professional_id is not None and ("professional_id", row.professional_id) in subjects:
+            blocked.add(subjects["professional_id", row.professional_id])
+        if row.organisation_id is not None and ("organisation_id", row.organisation_id) in subjects:
+            blocked.add(subjects["organisation_id", row.organisation_id])
+    return frozenset(blocked)
 
 
 # --------------------------------------------------------------------------------------------------

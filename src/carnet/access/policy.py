@@ -26,18 +26,27 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from carnet.access.facts import (
+    AGENDA_ACTIONS,
     BTG_SESSION_DURATION,
     DOCUMENT_ACTIONS,
     EXPRESS_CONSENT_KINDS,
+    MESSAGE_ACTIONS,
+    PROFILE_ACTIONS,
+    PROFILE_ADULT_ONLY_SECTIONS,
+    PROFILE_HOLDER_ONLY_SECTIONS,
+    PROFILE_SECTION_TYPES,
+    PROFILE_SHARED_SECTIONS,
     READ_ACTIONS,
     AccessMode,
     Action,
     ActorFacts,
     ConsentKind,
+    ConversationFacts,
     DocumentFacts,
     DocumentStatus,
     EmergencySetting,
     PatientFacts,
+    ProfileSection,
     RequestContext,
     SpaceStatus,
 )
@@ -175,6 +184,15 @@ def _decide_patient_side(
         return _deny(DEFAULT_DENY, "consent is recorded by professionals")
     if kind == ActorKind.CAREGIVER and action in _CAREGIVER_FORBIDDEN:
         return _deny("R-DEL-2", "a caregiver does not manage sharing, masking, blocking or the history")
+    if action in MESSAGE_ACTIONS:
+        return _decide_message_patient_side(actor, action, context.conversation)
+    if action in PROFILE_ACTIONS:
+        return _decide_profile_patient_side(actor, patient, action, context)
+    if action == Action.VACCINATION_WRITE:
+        return _decide_vaccination_write_patient_side(actor, document)
+    if action in AGENDA_ACTIONS:
+        rule, reason = _AGENDA_RULE[ActorKind(kind)]
+        return _allow(rule, reason)
 
     if action == Action.DEPOSIT:
         if document is not None and patient.is_minor and document.type_code == ADVANCE_DIRECTIVES_TYPE:
@@ -208,8 +226,115 @@ def _decide_patient_side(
     return _deny(DEFAULT_DENY, f"action {action} is not foreseen for the patient side")
 
 
+_AGENDA_RULE = {
+    ActorKind.PATIENT: ("R-AG-1", "the holder keeps his own diary"),
+    ActorKind.LEGAL_REPRESENTATIVE: ("R-MIN-1", "the legal representative keeps the minor's diary"),
+    ActorKind.CAREGIVER: ("R-DEL-2", "the caregiver manages the helped person's appointments"),
+}
+
+_PROFILE_RULE = {
+    ActorKind.PATIENT: ("R1111-27", "the holder fills his own health questionnaire"),
+    ActorKind.LEGAL_REPRESENTATIVE: ("R-MIN-1", "the legal representative acts for the minor"),
+    ActorKind.CAREGIVER: ("R-DEL-2", "the caregiver consults, adds, modifies and deletes the holder's data"),
+}
+
+
+def _profile_section(context: RequestContext) -> ProfileSection | None:
+    try:
+        return ProfileSection(context.section)
+    except ValueError:
+        return None
+
+
+def _decide_profile_patient_side(
+    actor: ActorFacts, patient: PatientFacts, action: Action, context: RequestContext
+) -> Decision:
+    """The medical profile on the holder's side (SPEC §4): read and write every section, except
+    advance directives (R-MIN-3) and the trusted person (CSP L1111-6) for minors, and the holder's
+    personal acts for caregivers (advance directives, trusted person, organ donation; [I] R-DEL-2)."""
+    section = _profile_section(context)
+    if section is None:
+        return _deny(DEFAULT_DENY, "unknown profile section")
+    if action == Action.PROFILE_WRITE:
+        if patient.is_minor and section in PROFILE_ADULT_ONLY_SECTIONS:
+            rule = PROFILE_ADULT_ONLY_SECTIONS[section]
+            return _deny(rule, f"a minor's profile has no {section.lower()} section")
+        if actor.kind == ActorKind.CAREGIVER and section in PROFILE_HOLDER_ONLY_SECTIONS:
+            return _deny(
+                "R-DEL-2", f"{section.lower()} is a personal act of the holder, not of his caregiver"
+            )
+    rule, reason = _PROFILE_RULE[ActorKind(actor.kind)]
+    return _allow(rule, reason)
+
+
 # --------------------------------------------------------------------------------------------------
 # Professional side: health professionals and establishments' software
+
+
+def _decide_profile_professional(
+    actor: ActorFacts,
+    patient: PatientFacts,
+    action: Action,
+    mode: AccessMode,
+    context: RequestContext,
+    matrix: AuthorisationMatrix | None,
+) -> Decision:
+    """R-PML-1: professionals read "Entourage et volontés" (advance directives and the organ-donation
+    statement included) and vaccinations like a document of the matching J07 type (author, blocking,
+    consent, matrix, emergency modes: Appendix A); the other sections only through a saved profile summary.
+    They do not fill the holder's questionnaire."""
+    section = _profile_section(context)
+    if section is None:
+        return _deny(DEFAULT_DENY, "unknown profile section")
+    if action == Action.PROFILE_WRITE:
+        return _deny("R-PML-1", "professionals do not fill the holder's health questionnaire")
+    if section not in PROFILE_SHARED_SECTIONS:
+        return _deny("R-PML-1", "this section reaches professionals only through a saved profile summary")
+    type_code, class_code = PROFILE_SECTION_TYPES[section]
+    probe = DocumentFacts(document_id=f"profile:{section}", type_code=type_code, class_code=class_code)
+    decision = _decide_professional_read(actor, patient, probe, mode, context, matrix)
+    if not decision:
+        return decision
+    return Decision(True, decision.rule, f"R-PML-1 shared section; {decision.reason}", decision.obligations)
+
+
+def _decide_vaccination_write_patient_side(actor: ActorFacts, entry: DocumentFacts | None) -> Decision:
+    """Vaccinations on the holder's side (SPEC §4, R-DEL-2): add any; change or delete only the entries
+    the holder's side wrote ([I], like its own uploads, R-DOC-10): a professional's entry is his (R-VER-2)."""
+    if entry is not None and not entry.patient_uploaded:
+        return _deny("R-VER-2", "a vaccination entered by a professional is changed by its author only")
+    rule, reason = _PROFILE_RULE[ActorKind(actor.kind)]
+    return _allow(rule, reason)
+
+
+def _decide_vaccination_write_professional(
+    actor: ActorFacts,
+    patient: PatientFacts,
+    entry: DocumentFacts | None,
+    mode: AccessMode,
+    context: RequestContext,
+    matrix: AuthorisationMatrix | None,
+) -> Decision:
+    """R-PML-1: authorised professionals add and complete vaccinations (a pharmacist who vaccinates).
+
+    * changing or deleting an entry: its author only (R-VER-2), never in SAMU mode (R-EM-2);
+    * adding one: in normal mode only [I], and only if he may read the holder's vaccinations (blocking,
+      occupational doctors, matrix cell of the "Note de vaccination" type, consent: Appendix A).
+    """
+    if mode == AccessMode.SAMU:
+        return _deny("R-EM-2", "the SAMU regulator consults only; he does not feed the record")
+    if entry is not None:
+        if not _is_author(actor, entry):
+            return _deny("R-VER-2", "only its author (professional or establishment) changes a vaccination")
+        return _allow("R-VER-2", "the author completes or deletes his own vaccination entry")
+    if mode != AccessMode.NORMAL:
+        return _deny("R-EM-1", "[I] vaccinations are added in normal access mode only")
+    type_code, class_code = PROFILE_SECTION_TYPES[ProfileSection.VACCINATIONS]
+    probe = DocumentFacts(document_id="profile:VACCINATIONS", type_code=type_code, class_code=class_code)
+    decision = _decide_professional_read(actor, patient, probe, mode, context, matrix)
+    if not decision:
+        return decision
+    return _allow("R-PML-1", f"an authorised professional adds a vaccination ({decision.rule})")
 
 
 def _actor_ids(actor: ActorFacts) -> set[str]:
@@ -234,6 +359,14 @@ def _decide_professional(
     context: RequestContext,
     matrix: AuthorisationMatrix | None,
 ) -> Decision:
+    if action in AGENDA_ACTIONS:
+        return _deny("R-AG-6", "[I] professionals feed the diary through the agenda API, not the policy")
+    if action in MESSAGE_ACTIONS:
+        return _decide_message_professional(actor, action, mode, context.conversation)
+    if action in PROFILE_ACTIONS:
+        return _decide_profile_professional(actor, patient, action, mode, context, matrix)
+    if action == Action.VACCINATION_WRITE:
+        return _decide_vaccination_write_professional(actor, patient, document, mode, context, matrix)
     if action in READ_ACTIONS:
         assert document is not None  # checked by decide()
         return _decide_professional_read(actor, patient, document, mode, context, matrix)
@@ -396,3 +529,87 @@ def filter_documents(
     return [
         doc for doc, decision in decide_many(actor, patient, documents, consult, matrix=matrix) if decision
     ]
+
+
+# --------------------------------------------------------------------------------------------------
+# Secure messaging (SPEC §5)
+
+_MESSAGE_READ_RULE = {
+    ActorKind.PATIENT: ("R-MSG-1", "the holder reads his secure messaging"),
+    ActorKind.LEGAL_REPRESENTATIVE: ("R-MIN-1", "the legal representative acts for the minor"),
+    ActorKind.CAREGIVER: ("R-DEL-2", "the caregiver reads and sends messages to the holder's professionals"),
+}
+
+
+def _decide_message_patient_side(
+    actor: ActorFacts, action: Action, conversation: ConversationFacts | None
+) -> Decision:
+    """The holder, his legal representative (R-MIN-1) or his caregiver (R-DEL-2) in the messaging:
+
+    * reads the space's conversations (not the ones the holder's side deleted, R-MSG-6);
+    * starts a new conversation only with a professional who already wrote and did not end the exchange,
+      never with a no-reply sender (R-MSG-2); replies unless the professional ended the exchange
+      (``REPLY_BLOCKED``) or the sender is a no-reply address (``NO_REPLY``, R-MSG-3);
+    * never ends a conversation (the professional's act, R-MSG-3);
+    * deletes a conversation for good (R-MSG-6); [I] not a caregiver: R-DEL-2 lets him read and send
+      messages, not destroy the holder's correspondence.
+    """
+    kind = ActorKind(actor.kind)
+    if action == Action.MESSAGE_END:
+        return _deny("R-MSG-3", "only the professional ends an exchange")
+    if action == Action.MESSAGE_READ:
+        if conversation is not None and conversation.deleted_by_patient:
+            return _deny("R-MSG-6", "the conversation was deleted for good")
+        return _allow(*_MESSAGE_READ_RULE[kind])
+    if conversation is None:
+        return _deny(DEFAULT_DENY, f"action {action} needs a conversation")
+    if conversation.deleted_by_patient:
+        return _deny("R-MSG-6", "the conversation was deleted for good")
+    if action == Action.MESSAGE_DELETE:
+        if kind == ActorKind.CAREGIVER:
+            return _deny("R-DEL-2", "[I] a caregiver reads and sends messages but does not delete them")
+        return _allow("R-MSG-6", "the holder's side deletes a conversation permanently")
+    if conversation.no_reply:
+        return _deny("R-MSG-3", "NO_REPLY: the sender does not accept answers")
+    if action == Action.MESSAGE_START:
+        if not conversation.counterpart_has_written:
+            return _deny("R-MSG-2", "the patient writes only to professionals who already wrote to him")
+        if conversation.ended:
+            return _deny("R-MSG-2", "the professional ended the exchanges")
+        return _allow("R-MSG-2", "the professional already wrote and did not end the exchanges")
+    if conversation.ended:
+        return _deny("R-MSG-3", "REPLY_BLOCKED: the professional ended the exchange")
+    rule, reason = _MESSAGE_READ_RULE[kind]
+    return _allow("R-MSG-3" if kind == ActorKind.PATIENT else rule, reason)
+
+
+def _decide_message_professional(
+    actor: ActorFacts, action: Action, mode: AccessMode, conversation: ConversationFacts | None
+) -> Decision:
+    """Professionals and establishments in the messaging (SPEC §5):
+
+    * start a conversation with any patient whose space is open, without consent to consult the record and
+      even when blocked (R-MSG-2, R-DEP-5, R-BLK-2 [I]);
+    * read, write in and end only the conversations they take part in (R-MSG-1, R-MSG-3); nobody writes in
+      an ended conversation (a new one is started instead) or in one the holder deleted (R-MSG-6);
+    * never delete the holder's conversations (R-MSG-6); messaging is not an emergency access mode.
+    """
+    if mode != AccessMode.NORMAL:
+        return _deny("R-MSG-1", "the messaging is not an emergency access")
+    if action == Action.MESSAGE_START:
+        return _allow("R-MSG-2", "professionals and establishments start conversations, without consent")
+    if action == Action.MESSAGE_DELETE:
+        return _deny("R-MSG-6", "only the holder's side deletes a conversation")
+    if conversation is None:
+        return _deny(DEFAULT_DENY, f"action {action} needs a conversation")
+    if not (_actor_ids(actor) & set(conversation.counterpart_ids)):
+        return _deny("R-MSG-1", "the professional does not take part in this conversation")
+    if action == Action.MESSAGE_READ:
+        return _allow("R-MSG-1", "the professional reads his own conversation with the patient")
+    if conversation.deleted_by_patient:
+        return _deny("R-MSG-6", "the holder deleted this conversation")
+    if action == Action.MESSAGE_END:
+        return _allow("R-MSG-3", "the professional ends the exchange")
+    if conversation.ended:
+        return _deny("R-MSG-3", "the exchange is ended: start a new conversation")
+    return _allow("R-MSG-1", "the professional writes in his conversation with the patient")

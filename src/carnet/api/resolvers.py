@@ -7,6 +7,7 @@ import uuid
 
 from django.utils.translation import gettext_lazy as _
 
+from carnet.accounts.models import Role, User
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.identity.models import Organisation, Person, Professional
 from carnet.identity.selectors import person_find_by_ins
@@ -34,8 +35,13 @@ def _uuid(value: object) -> uuid.UUID | None:
 
 
 def patient_by_public_id(value: object) -> Person:
+    """The person behind a public id (with his space, so ``access.gateway.access_scope`` reuses the row)."""
     wanted = _uuid(value)
-    person = Person.objects.filter(public_id=wanted).first() if wanted is not None else None
+    person = (
+        next(iter(Person.objects.select_related("space").filter(public_id=wanted)[:1]), None)
+        if wanted is not None
+        else None
+    )
     if person is None:
         raise _not_found()
     return person
@@ -74,4 +80,23 @@ def organisation_by_public_id(value: object) -> Organisation:
     found = Organisation.objects.filter(public_id=wanted).first() if wanted is not None else None
     if found is None:
         raise _not_found("organisation_id")
+    return found
+
+
+def professional_of_user(user: User | None) -> Professional | None:
+    """The calling professional's directory entry with its access qualification, read ONCE per request.
+
+    The row is set on ``user.professional`` so ``accounts.services.actor_for_user`` uses it instead of
+    loading it again, and it carries ``user`` as its cached ``account``: ``access.gateway.access_scope``
+    (given ``professional=``) checks that link without a query. Not a policy: ``None`` for anyone else,
+    and the gateway still resolves and checks the actor itself.
+    """
+    if user is None or user.role != Role.PROFESSIONAL or user.professional_id is None:
+        return None
+    found = next(
+        iter(Professional.objects.select_related("access_qualification").filter(pk=user.professional_id)[:1]),
+        None,
+    )
+    if found is not None:
+        user.professional = found  # also caches found.account = user (one-to-one)
     return found

@@ -85,8 +85,7 @@ def trace(
     if group not in GROUPS:
         raise ValueError(f"unknown trace group {group!r}")
     chain = chain_for(patient_id)
-    ChainHead.objects.get_or_create(chain=chain)
-    head = ChainHead.objects.select_for_update(of=("self",)).get(chain=chain)
+    head = _lock_head(chain)
     entry = Trace(
         chain=chain,
         patient_id=patient_id,
@@ -107,10 +106,23 @@ def trace(
     )
     entry.hash = link_hash(entry.prev_hash, trace_fields(entry))
     entry.save()
-    head.seq = entry.seq
-    head.head_hash = entry.hash
-    head.save(update_fields=["seq", "head_hash"])
+    ChainHead.objects.filter(chain=chain).update(seq=entry.seq, head_hash=entry.hash)
     return entry
+
+
+def _lock_head(chain: str) -> ChainHead:
+    """The chain's head, row-locked until the transaction ends (so two appends never fork the chain).
+
+    Common case: ONE statement (``SELECT ... FOR UPDATE``). Only the first trace of a chain creates its
+    head, with ``INSERT ... ON CONFLICT DO NOTHING`` so two first traces racing both end up locking the
+    same row (the loser waits for the winner's commit, then reads its head).
+    """
+    locked = ChainHead.objects.select_for_update(of=("self",)).filter(chain=chain)
+    head = next(iter(locked[:1]), None)  # unique key: no ORDER BY to build
+    if head is None:
+        ChainHead.objects.bulk_create([ChainHead(chain=chain)], ignore_conflicts=True)
+        head = locked.get()
+    return head
 
 
 # --- signed checkpoints --------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_notifications
 
 app_name = "backoffice"
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     path("espaces/<uuid:space_id>/deces/", views.space_record_death, name="space_record_death"),
     path("demandes/", views.support_list, name="support_list"),
     path("demandes/<uuid:request_id>/statut/", views.support_status, name="support_status"),
+    path("notifications/", views_notifications.notifications, name="notifications"),
 ]

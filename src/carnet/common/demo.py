@@ -276,6 +276,46 @@ def _seed_record(claire: Person, hospital: object) -> None:
         category="CERT_MED",
     )
     document_mask(actor=me, patient_id=claire.pk, document_public_id=consultation.public_id)
+    _seed_profile_and_messages(claire, gp)
+
+
+def _seed_profile_and_messages(claire: Person, gp: Actor) -> None:
+    """Weight over a year (chart), a vaccination recorded by the pharmacist (shown with its author),
+    and a first message from the GP."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from carnet.access.services import care_relation_record
+    from carnet.accounts.services import actor_for_user
+    from carnet.messaging.services import conversation_start
+    from carnet.profile.vitals.services import measurement_create, vaccination_create
+
+    me = _patient_actor(claire.account)
+    now = clock.now()
+    for months_ago, kilos in ((12, "68.4"), (9, "67.1"), (6, "66.0"), (3, "65.2"), (0, "64.8")):
+        measurement_create(
+            actor=me,
+            patient_id=claire.pk,
+            code="WEIGHT",
+            value=Decimal(kilos),
+            measured_at=now - timedelta(days=30 * months_ago),
+        )
+    pharmacist = actor_for_user(User.objects.get(username="pharma.moreau"))
+    care_relation_record(actor=pharmacist, patient_id=claire.pk, kind="EXPLICIT")
+    vaccination_create(
+        actor=pharmacist,
+        patient_id=claire.pk,
+        effective_date=clock.today() - timedelta(days=20),
+        vaccine_code="INFLUENZA",
+        lot_number="DEMO-2026-01",
+        dose_type="IMMUNIZ",
+    )
+    conversation_start(
+        actor=gp,
+        patient_id=claire.pk,
+        subject="Suite de votre consultation",
+        body="Bonjour, vos résultats sont disponibles dans vos documents. Bonne journée.",
+    )
 
 
 def _practice_place(s: DemoStaff) -> dict[str, str]:

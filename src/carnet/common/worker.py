@@ -24,6 +24,7 @@ CYCLE_TASKS = (
     "spaces.apply_deadlines",
     "audit.checkpoints",
     "records.invisible_notices",
+    "messaging.smtp_relay_pending",
 )
 
 

@@ -80,6 +80,9 @@ INSTALLED_APPS = [
     "carnet.spaces",
     "carnet.backoffice",
     "carnet.api",
+    "carnet.messaging",
+    "carnet.profile",
+    "carnet.profile.vitals",
 ]
 
 MIDDLEWARE = [
@@ -111,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "carnet.common.context_processors.carnet",
+                "carnet.notifications.context_processors.notifications",
             ],
         },
     }
@@ -142,7 +146,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # Sessions: short, browser-bound, HttpOnly, SameSite=Lax; Secure when served over TLS.
 SESSION_COOKIE_AGE = env_int("CARNET_SESSION_SECONDS", 30 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SESSION_SAVE_EVERY_REQUEST = True
+# Idle expiry without a session write per request: accounts.middleware.DeviceMiddleware re-saves an
+# authenticated session (pushing its expiry SESSION_COOKIE_AGE ahead) at most once a minute, so a
+# session ends 29-30 minutes after its last request, never later.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -191,9 +198,21 @@ EMAIL_HOST = env("CARNET_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("CARNET_EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env("CARNET_FROM_EMAIL", "ne-pas-repondre@carnet.invalid")
 # Keep a copy of what local channels "sent" (the demo's mailbox). Never enable with real SMTP/SMS.
+# Demo: e-mails written as files into this folder (Django's file-based backend) when set.
+CARNET_EMAIL_FILE_PATH = env("CARNET_EMAIL_FILE_PATH")
+if CARNET_EMAIL_FILE_PATH:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = CARNET_EMAIL_FILE_PATH
 CARNET_LOCAL_OUTBOX = env_bool(
-    "CARNET_LOCAL_OUTBOX", EMAIL_BACKEND.endswith(("locmem.EmailBackend", "dummy.EmailBackend"))
+    "CARNET_LOCAL_OUTBOX",
+    EMAIL_BACKEND.endswith(("locmem.EmailBackend", "dummy.EmailBackend")) or bool(CARNET_EMAIL_FILE_PATH),
 )
+# Outbox delivery (invariant 5): retries with exponential backoff, then FAILED; a claim lease stops two
+# workers from sending the same message.
+CARNET_OUTBOX_MAX_ATTEMPTS = env_int("CARNET_OUTBOX_MAX_ATTEMPTS", 8)
+CARNET_OUTBOX_BACKOFF_SECONDS = env_int("CARNET_OUTBOX_BACKOFF_SECONDS", 60)
+CARNET_OUTBOX_BACKOFF_MAX_SECONDS = env_int("CARNET_OUTBOX_BACKOFF_MAX_SECONDS", 6 * 3600)
+CARNET_OUTBOX_LEASE_SECONDS = env_int("CARNET_OUTBOX_LEASE_SECONDS", 300)
 CARNET_SMS_BACKEND = env("CARNET_SMS_BACKEND", "carnet.notifications.channels.LocalOutboxSms")
 
 # Background work (ARCHITECTURE "two ways to run"): "inline" runs tasks in-process after commit;
@@ -223,6 +242,15 @@ CARNET_PATIENT_UPLOAD_MAX_BYTES = env_int("CARNET_PATIENT_UPLOAD_MAX_BYTES", 5 *
 CARNET_DOCUMENT_MAX_BYTES = env_int("CARNET_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)  # [I] professional documents
 CARNET_TEMPORARY_CODE_MINUTES = env_int("CARNET_TEMPORARY_CODE_MINUTES", 60)  # R-AC-16 [I] one-time code validity
 CARNET_TEMPORARY_ACCESS_HOURS = env_int("CARNET_TEMPORARY_ACCESS_HOURS", 24)  # R-AC-16 [I] access it grants
+
+# Messaging (SPEC §5; [I] limits: SPEC §12.3 leaves the attachment size open).
+CARNET_MESSAGE_ATTACHMENTS_MAX_BYTES = env_int("CARNET_MESSAGE_ATTACHMENTS_MAX_BYTES", 10 * 1024 * 1024)
+CARNET_MESSAGE_BODY_MAX_CHARS = env_int("CARNET_MESSAGE_BODY_MAX_CHARS", 20000)
+# SMTP gateway (R-MSG-1 [I]): patients' addresses are <matricule INS>@CARNET_PATIENT_MAIL_DOMAIN; senders are
+# active professionals' directory e-mails, restricted to CARNET_SMTP_ALLOWED_SENDERS when set (comma-separated).
+CARNET_PATIENT_MAIL_DOMAIN = env("CARNET_PATIENT_MAIL_DOMAIN", "patient.carnet.invalid")
+CARNET_SMTP_ALLOWED_SENDERS = [a for a in env("CARNET_SMTP_ALLOWED_SENDERS").split(",") if a.strip()]
+CARNET_SMTP_RELAY_WINDOW_DAYS = env_int("CARNET_SMTP_RELAY_WINDOW_DAYS", 7)
 
 # Requests: JSON/FHIR deposits carry base64 contents (a 20 MB document is ~27 MB of JSON).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CARNET_UPLOAD_MAX_MEMORY", 30 * 1024 * 1024)

@@ -24,7 +24,13 @@ from django.db import transaction
 log = logging.getLogger(__name__)
 
 _REGISTRY: dict[str, Callable[..., Any]] = {}
-TASK_MODULES = ("carnet.notifications.tasks", "carnet.spaces.tasks", "carnet.audit.tasks", "carnet.records.tasks")
+TASK_MODULES = (
+    "carnet.notifications.tasks",
+    "carnet.spaces.tasks",
+    "carnet.audit.tasks",
+    "carnet.records.tasks",
+    "carnet.messaging.smtp_outbound",
+)
 _inline_depth = 0
 
 

@@ -56,8 +56,16 @@ def capability_statement() -> dict[str, Any]:
                         ],
                     },
                     {"type": "Binary", "interaction": [{"code": "read"}]},
+                    *_profile_resources(),
                 ],
                 "interaction": [{"code": "transaction", "documentation": "ITI-65 Provide Document Bundle"}],
             }
         ],
     }
+
+
+def _profile_resources() -> list[dict[str, object]]:
+    """The profile types served by ``fhir.profile_views`` (imported late: that module imports this one)."""
+    from carnet.fhir.profile_views import PROFILE_CAPABILITY_RESOURCES
+
+    return list(PROFILE_CAPABILITY_RESOURCES)

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import views
+from . import profile_views, views
 
 app_name = "fhir"
 
@@ -15,4 +15,21 @@ urlpatterns = [
     ),
     path("DocumentReference/<str:document_id>", views.document_reference_read, name="documentreference-read"),
     path("Binary/<str:document_id>", views.binary_read, name="binary-read"),
+    # Medical profile (issue 4): read/search, then an OperationOutcome for anything else.
+    re_path(
+        rf"^(?P<resource_type>{profile_views.TYPE_PATTERN})$",
+        profile_views.profile_search,
+        name="profile-search",
+    ),
+    re_path(
+        rf"^(?P<resource_type>{profile_views.TYPE_PATTERN})/_search$",
+        profile_views.profile_search_post,
+        name="profile-search-post",
+    ),
+    re_path(
+        rf"^(?P<resource_type>{profile_views.TYPE_PATTERN})/(?P<resource_id>[^/]+)$",
+        profile_views.profile_read,
+        name="profile-read",
+    ),
+    re_path(r"^(?P<resource_type>[^/]+)(?:/(?P<rest>.*))?$", profile_views.unsupported, name="unsupported"),
 ]

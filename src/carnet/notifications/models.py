@@ -1,8 +1,15 @@
-"""The outbox (ARCHITECTURE invariant 5): written in the cause's transaction, delivered by a worker."""
+"""The outbox (ARCHITECTURE invariant 5), preferences (R-NOT-1) and the in-app centre (R-NOT-3).
+
+An ``OutboxMessage`` is written in the cause's transaction and delivered by a worker, at least once,
+with an idempotency key handed to the channel so a redelivery after a crash is recognised downstream.
+"""
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Channel(models.TextChoices):
@@ -10,9 +17,30 @@ class Channel(models.TextChoices):
     SMS = "SMS", "SMS"
 
 
-class OutboxMessage(models.Model):
-    """One content-free message to deliver at least once. ``dedup_key`` makes re-enqueuing harmless."""
+class DeliveryState(models.TextChoices):
+    """Life of an outbox row (docs/subsystems/notifications.md has the diagram)."""
 
+    PENDING = "PENDING", _("En attente")
+    SENT = "SENT", _("Envoyé")
+    RETRYING = "RETRYING", _("Nouvel essai prévu")
+    FAILED = "FAILED", _("Échec définitif")
+    CANCELLED = "CANCELLED", _("Annulé")
+
+
+# States the worker still has to deliver.
+DELIVERABLE_STATES = (DeliveryState.PENDING, DeliveryState.RETRYING)
+
+
+class OutboxMessage(models.Model):
+    """One content-free message to deliver at least once. ``dedup_key`` makes re-enqueuing harmless.
+
+    ``idempotency_key`` is passed to the channel (e-mail ``Message-ID``, SMS gateway key): a message
+    re-sent after a crash between "accepted" and "marked sent" carries the same key. ``claim_token`` and
+    ``claimed_until`` form the lease of the worker delivering it, so a second worker does not resend it
+    while the first is mid-delivery.
+    """
+
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient_id = models.BigIntegerField(null=True, db_index=True)  # whose space it concerns (invariant 8)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     address = models.CharField(max_length=254)  # e-mail address or phone number
@@ -21,15 +49,23 @@ class OutboxMessage(models.Model):
     language = models.CharField(max_length=8, default="fr")
     dedup_key = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)  # None: as soon as possible
+    claim_token = models.UUIDField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)  # FAILED or CANCELLED
     attempts = models.PositiveIntegerField(default=0)
-    last_error = models.CharField(max_length=200, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)  # an exception class name: never content
 
     class Meta:
-        indexes = [models.Index(fields=["sent_at", "created_at"], name="notif_outbox_pending")]
+        indexes = [
+            models.Index(fields=["sent_at", "created_at"], name="notif_outbox_pending"),
+            models.Index(fields=["state", "next_attempt_at"], name="notif_outbox_due"),
+        ]
 
     def __str__(self) -> str:  # no address: __str__ ends up in logs
-        return f"OutboxMessage {self.pk} ({self.template}, {self.channel})"
+        return f"OutboxMessage {self.pk} ({self.template}, {self.channel}, {self.state})"
 
 
 class DeliveredMessage(models.Model):
@@ -44,3 +80,71 @@ class DeliveredMessage(models.Model):
 
     def __str__(self) -> str:
         return f"DeliveredMessage {self.pk}"
+
+
+class NotificationKind(models.TextChoices):
+    """R-NOT-1 ``PreferenceNotificationEnum``: the e-mail notifications a person may switch off."""
+
+    NEW_MESSAGE = "NEW_MESSAGE", _("Nouveau message")
+    NEW_DOCUMENT = "NEW_DOCUMENT", _("Nouveau document")
+    APPOINTMENT = "APPOINTMENT", _("Rendez-vous")
+    SERVICE_ACTIVITY = "SERVICE_ACTIVITY", _("Activité des services connectés")
+    SCREENING = "SCREENING", _("Dépistage")  # NOTIF_DEPISTAGE
+
+
+class NotificationPreference(models.Model):
+    """R-NOT-1: one row per person and kind that differs from the default (every kind on)."""
+
+    person_id = models.BigIntegerField()  # the recipient (a Person); his own space's rows (invariant 8)
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    email_enabled = models.BooleanField(default=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person_id", "kind"], name="notif_pref_unique_kind")]
+
+    def __str__(self) -> str:
+        return f"NotificationPreference {self.pk} ({self.kind}, {self.email_enabled})"
+
+
+class ResourceType(models.TextChoices):
+    """R-NOT-3 ``ResourceType`` of the in-app notification centre (SERVICE and ACCOUNT are ours, [I])."""
+
+    DOCUMENT = "DOCUMENT", _("Document")
+    MESSAGERIE = "MESSAGERIE", _("Messagerie")
+    PML_CVA = "PML_CVA", _("Vaccination")
+    PML_DA = "PML_DA", _("Directives anticipées")
+    PML_VDP = "PML_VDP", _("Volontés et droits du patient")
+    AGENDA = "AGENDA", _("Agenda")
+    RAPPEL_RDV_PREV = "RAPPEL_RDV_PREV", _("Rappel de prévention")
+    PML_MESURE = "PML_MESURE", _("Mesure")
+    COPIE_DOC_AJOUT_GLYCEMIE = "COPIE_DOC_AJOUT_GLYCEMIE", _("Glycémie")
+    SERVICE = "SERVICE", _("Service connecté")
+    ACCOUNT = "ACCOUNT", _("Mon profil")
+
+
+class InAppNotification(models.Model):
+    """One entry of a person's notification centre (R-NOT-3).
+
+    ``titles`` holds the template's subject in every language (content-free by construction: subjects
+    take no parameters); ``link`` is a path of this site. ``patient_id`` is the person who reads it.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient_id = models.BigIntegerField(db_index=True)
+    kind = models.CharField(max_length=32, choices=ResourceType.choices)
+    template = models.CharField(max_length=64)
+    titles = models.JSONField(default=dict)
+    link = models.CharField(max_length=200)
+    dedup_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["patient_id", "read_at"], name="notif_inapp_unread")]
+
+    def __str__(self) -> str:
+        return f"InAppNotification {self.pk} ({self.kind})"
+
+    def title(self, language: str) -> str:
+        return str(self.titles.get(language) or self.titles.get("fr") or "")

@@ -1,25 +1,111 @@
-"""Outbox writes and delivery (invariant 5).
+"""Notification writes: the outbox and its delivery worker, preferences, the in-app centre.
+
+ARCHITECTURE invariant 5, ADR 0003, SPEC R-NOT-1..3, R-MSG-5; docs/subsystems/notifications.md.
 
 ``notify()`` writes the message inside the caller's transaction; after commit the task runner
-(inline or Celery) calls ``outbox_deliver_pending()``. Delivery is at-least-once: a message is
-marked sent only after its channel accepted it, and ``dedup_key`` stops the same cause from
-producing two messages.
+(inline or Celery) calls ``outbox_deliver_pending()``, and ``carnet worker`` calls it periodically.
+
+Delivery is at-least-once and idempotent:
+
+1. *claim*: a short transaction picks due rows (``select_for_update(skip_locked=True)`` on PostgreSQL;
+   SQLite serialises writers) and stamps them with a claim token and a lease (``claimed_until``),
+   counting the attempt. Another worker skips a leased row until the lease expires.
+2. *send*: outside any transaction, the channel receives the message with the row's
+   ``idempotency_key`` (e-mail ``Message-ID``, SMS gateway key).
+3. *mark*: only after the channel accepted it, the row becomes SENT. A failure schedules a retry with
+   exponential backoff (RETRYING) or, after ``CARNET_OUTBOX_MAX_ATTEMPTS``, gives up (FAILED).
+
+A worker killed between 2 and 3 leaves the row leased; once the lease expires a later run sends it again
+with the same idempotency key, which the channel uses to drop the duplicate. A worker killed between 1
+and 2 loses nothing either: the row is sent after the lease expires.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
+from carnet.audit.services import trace
 from carnet.common import clock
+from carnet.common.actors import Actor
+from carnet.common.errors import DomainError
 
 from . import channels
-from .models import Channel, DeliveredMessage, OutboxMessage
-from .templates_catalogue import CATALOGUE, render
+from .models import (
+    DELIVERABLE_STATES,
+    Channel,
+    DeliveredMessage,
+    DeliveryState,
+    InAppNotification,
+    NotificationKind,
+    NotificationPreference,
+    OutboxMessage,
+    ResourceType,
+)
+from .selectors import preference_email_enabled
+from .templates_catalogue import ALWAYS_SENT, CATALOGUE, render, subjects
 
 log = logging.getLogger(__name__)
+
+# R-NOT-1 kinds → R-NOT-3 resource type of the in-app entry they create.
+KIND_RESOURCE: dict[str, str] = {
+    NotificationKind.NEW_MESSAGE: ResourceType.MESSAGERIE,
+    NotificationKind.NEW_DOCUMENT: ResourceType.DOCUMENT,
+    NotificationKind.APPOINTMENT: ResourceType.AGENDA,
+    NotificationKind.SERVICE_ACTIVITY: ResourceType.SERVICE,
+    NotificationKind.SCREENING: ResourceType.RAPPEL_RDV_PREV,
+}
+
+# Messages of other apps that are always addressed to the holder himself: they also appear in his
+# notification centre, even though their callers do not ask for it (R-NOT-3).
+DEFAULT_IN_APP: dict[str, str] = {
+    "record_first_access": ResourceType.DOCUMENT,
+    "record_emergency_access": ResourceType.DOCUMENT,
+    "record_invisible_notice": ResourceType.DOCUMENT,
+    "vitals_profile_updated_by_professional": ResourceType.PML_CVA,
+    "export_ready": ResourceType.ACCOUNT,
+}
+
+DEFAULT_LINK = "/espace/"
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def max_attempts() -> int:
+    """After this many attempts a message is FAILED (``CARNET_OUTBOX_MAX_ATTEMPTS``, default 8)."""
+    return _setting("CARNET_OUTBOX_MAX_ATTEMPTS", 8)
+
+
+def lease_seconds() -> int:
+    """How long a claimed message is reserved for its worker (``CARNET_OUTBOX_LEASE_SECONDS``, 300)."""
+    return _setting("CARNET_OUTBOX_LEASE_SECONDS", 300)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay before the next attempt: 1 min, 2 min, 4 min… capped at ``CARNET_OUTBOX_BACKOFF_MAX_SECONDS``."""
+    base = _setting("CARNET_OUTBOX_BACKOFF_SECONDS", 60)
+    cap = _setting("CARNET_OUTBOX_BACKOFF_MAX_SECONDS", 6 * 3600)
+    return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
+
+
+# --------------------------------------------------------------------------------------------------
+# Queueing
+
+
+def _safe_link(link: str) -> str:
+    """A path of this site only (R-NOT-2): never a scheme, a host or a protocol-relative URL."""
+    if not link.startswith("/") or link.startswith("//") or "\\" in link or ":" in link.split("?")[0]:
+        raise ValueError(f"in-app links must be paths of this site, got {link!r}")
+    return link
 
 
 def notify(
@@ -31,17 +117,56 @@ def notify(
     dedup_key: str,
     params: dict[str, str] | None = None,
     language: str = "fr",
+    kind: str | None = None,
+    in_app: str | None = None,
+    link: str | None = None,
+    recipient_id: int | None = None,
 ) -> OutboxMessage | None:
-    """Queue one message; returns None when the same ``dedup_key`` was already queued."""
+    """Queue one content-free message in the caller's transaction (invariant 5).
+
+    Returns the outbox row, or None when nothing was queued: the same ``dedup_key`` was already
+    queued, there is no address, the holder is deceased (R-LC-27), or the recipient switched ``kind``
+    off (R-NOT-1) and the template is not one of the event e-mails that always go (``ALWAYS_SENT``).
+
+    Optional keywords:
+    * ``kind``: a ``NotificationKind`` (R-NOT-1 preference); it also creates an in-app entry.
+    * ``in_app``: a ``ResourceType`` (R-NOT-3) for the in-app entry (default: from ``kind``, or the
+      template's usual type for messages always addressed to the holder).
+    * ``link``: the site path the in-app entry opens (default ``/espace/``).
+    * ``recipient_id``: the Person receiving it, when not the holder ``patient_id`` (a representative,
+      a doctor): his preferences apply and his centre gets the entry.
+    """
     if template not in CATALOGUE:
         raise ValueError(f"unknown notification template {template!r}")
     if channel not in Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
-    if not address:
-        return None
+    if kind is not None and kind not in NotificationKind.values:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    if in_app is not None and in_app not in ResourceType.values:
+        raise ValueError(f"unknown in-app notification type {in_app!r}")
+    target_link = _safe_link(link) if link is not None else DEFAULT_LINK
     if patient_id is not None and _is_deceased(patient_id):
         return None  # R-LC-27: no more notifications once the holder's death is recorded
     render(template, params or {}, language)  # fail now, in the cause's transaction, not in the worker
+    recipient = recipient_id if recipient_id is not None else patient_id
+
+    resource = in_app or (KIND_RESOURCE[kind] if kind is not None else None)
+    if resource is None and recipient_id is None:
+        resource = DEFAULT_IN_APP.get(template)
+    if resource is not None and recipient is not None:
+        notify_in_app(
+            patient_id=recipient, kind=resource, template=template, dedup_key=dedup_key, link=target_link
+        )
+
+    if not address:
+        return None
+    if (
+        kind is not None
+        and template not in ALWAYS_SENT
+        and recipient is not None
+        and not preference_email_enabled(person_id=recipient, kind=kind)
+    ):
+        return None  # R-NOT-1: switched off by the recipient (the in-app entry above still exists)
     try:
         with transaction.atomic():
             message = OutboxMessage.objects.create(
@@ -62,47 +187,254 @@ def notify(
     return message
 
 
+def notify_in_app(
+    *, patient_id: int, kind: str, template: str, dedup_key: str, link: str = DEFAULT_LINK
+) -> InAppNotification | None:
+    """R-NOT-3: one entry of ``patient_id``'s notification centre, in the caller's transaction.
+
+    Its title is the template's subject in every language (subjects take no parameters: content-free).
+    Returns None when the same ``dedup_key`` already produced an entry.
+    """
+    if template not in CATALOGUE:
+        raise ValueError(f"unknown notification template {template!r}")
+    if kind not in ResourceType.values:
+        raise ValueError(f"unknown in-app notification type {kind!r}")
+    try:
+        with transaction.atomic():
+            return InAppNotification.objects.create(
+                patient_id=patient_id,
+                kind=kind,
+                template=template,
+                titles=subjects(template),
+                link=_safe_link(link),
+                dedup_key=dedup_key,
+                created_at=clock.now(),
+            )
+    except IntegrityError:
+        return None
+
+
 def _is_deceased(patient_id: int) -> bool:
     from carnet.identity.models import Person
 
     return Person.objects.filter(pk=patient_id, deceased_on__isnull=False).exists()
 
 
-def outbox_deliver_pending(*, limit: int = 500) -> int:
-    """Deliver queued messages; safe to run concurrently and repeatedly."""
-    sent = 0
-    ids = list(
-        OutboxMessage.objects.filter(sent_at__isnull=True).order_by("id").values_list("id", flat=True)[:limit]
+# --------------------------------------------------------------------------------------------------
+# Delivery worker
+
+CLAIM_BATCH = 20
+
+
+@dataclass(frozen=True)
+class _Claim:
+    token: uuid.UUID
+    messages: list[OutboxMessage]
+
+
+def _due(now: datetime) -> QuerySet[OutboxMessage]:
+    return (
+        OutboxMessage.objects.filter(state__in=DELIVERABLE_STATES, sent_at__isnull=True)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
     )
-    for message_id in ids:
-        with transaction.atomic():
-            message = (
-                OutboxMessage.objects.select_for_update(skip_locked=True)
-                .filter(id=message_id, sent_at__isnull=True)
-                .first()
+
+
+def _claim(size: int) -> _Claim:
+    """Reserve up to ``size`` due messages for this worker (one short transaction)."""
+    now = clock.now()
+    token = uuid.uuid4()
+    with transaction.atomic():
+        candidates = _due(now).order_by("id")
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True)
+        ids = list(candidates.values_list("id", flat=True)[:size])
+        if ids:
+            # Conditional update: a row another worker leased meanwhile is not taken (any database).
+            _due(now).filter(id__in=ids).update(
+                claim_token=token,
+                claimed_until=now + timedelta(seconds=lease_seconds()),
+                attempts=F("attempts") + 1,
             )
-            if message is None:
-                continue
-            subject, body = render(message.template, message.params, message.language)
-            message.attempts += 1
-            try:
-                channels.deliver(message.channel, message.address, subject, body)
-            except Exception as exc:  # a channel failure must not lose the message
-                message.last_error = type(exc).__name__
-                message.save(update_fields=["attempts", "last_error"])
-                log.warning("outbox delivery failed id=%s error=%s", message.id, type(exc).__name__)
-                continue
-            now = clock.now()
-            message.sent_at = now
-            message.save(update_fields=["attempts", "sent_at"])
-            if settings.CARNET_LOCAL_OUTBOX:
-                DeliveredMessage.objects.create(
-                    outbox=message,
-                    channel=message.channel,
-                    address=message.address,
-                    subject=subject,
-                    body=body,
-                    delivered_at=now,
-                )
-            sent += 1
+    return _Claim(token, list(OutboxMessage.objects.filter(claim_token=token).order_by("id")))
+
+
+def outbox_deliver_pending(*, limit: int = 500) -> int:
+    """Deliver due messages; safe to run concurrently and repeatedly. Returns how many were sent."""
+    sent = 0
+    processed = 0
+    while processed < limit:
+        claim = _claim(min(CLAIM_BATCH, limit - processed))
+        if not claim.messages:
+            break
+        processed += len(claim.messages)
+        for message in claim.messages:
+            if _deliver_one(message, claim.token):
+                sent += 1
     return sent
+
+
+def _deliver_one(message: OutboxMessage, token: uuid.UUID) -> bool:
+    if message.patient_id is not None and _is_deceased(message.patient_id):
+        _finish(message, token, state=DeliveryState.CANCELLED, error="PatientDeceased")
+        return False
+    if message.attempts > max_attempts():  # a message that killed its workers every time
+        _finish(message, token, state=DeliveryState.FAILED, error="TooManyAttempts")
+        return False
+    try:
+        subject, body = render(message.template, message.params, message.language)
+        channels.deliver(message.channel, message.address, subject, body, str(message.idempotency_key))
+    except Exception as exc:  # a channel failure must not lose the message
+        _record_failure(message, token, type(exc).__name__)
+        return False
+    return _mark_sent(message, subject, body)
+
+
+def _mark_sent(message: OutboxMessage, subject: str, body: str) -> bool:
+    """The channel accepted the message: SENT, whoever holds the lease now (at-least-once)."""
+    now = clock.now()
+    with transaction.atomic():
+        updated = OutboxMessage.objects.filter(pk=message.pk, state__in=DELIVERABLE_STATES).update(
+            state=DeliveryState.SENT, sent_at=now, claim_token=None, claimed_until=None, next_attempt_at=None
+        )
+        if updated and settings.CARNET_LOCAL_OUTBOX:
+            DeliveredMessage.objects.get_or_create(
+                outbox=message,
+                defaults={
+                    "channel": message.channel,
+                    "address": message.address,
+                    "subject": subject,
+                    "body": body,
+                    "delivered_at": now,
+                },
+            )
+    return bool(updated)
+
+
+def _record_failure(message: OutboxMessage, token: uuid.UUID, error: str) -> None:
+    now = clock.now()
+    if message.attempts >= max_attempts():
+        _finish(message, token, state=DeliveryState.FAILED, error=error)
+    else:
+        with transaction.atomic():
+            OutboxMessage.objects.filter(pk=message.pk, claim_token=token).update(
+                state=DeliveryState.RETRYING,
+                next_attempt_at=now + backoff(message.attempts),
+                claim_token=None,
+                claimed_until=None,
+                last_error=error[:200],
+            )
+    # The id and the error class only: never the address, the parameters or the body.
+    log.warning("outbox delivery failed id=%s attempts=%s error=%s", message.pk, message.attempts, error)
+
+
+def _finish(message: OutboxMessage, token: uuid.UUID, *, state: str, error: str) -> None:
+    with transaction.atomic():
+        OutboxMessage.objects.filter(pk=message.pk, claim_token=token).update(
+            state=state, failed_at=clock.now(), claim_token=None, claimed_until=None, last_error=error[:200]
+        )
+
+
+def outbox_cancel_for_patient(*, patient_id: int, reason: str) -> int:
+    """Cancel the undelivered messages of a space (R-LC-27: the holder died). Call inside the act's
+    transaction. ``reason`` is a short code (e.g. ``"PatientDeceased"``), never content."""
+    return OutboxMessage.objects.filter(
+        patient_id=patient_id, state__in=DELIVERABLE_STATES, sent_at__isnull=True
+    ).update(
+        state=DeliveryState.CANCELLED, failed_at=clock.now(), claimed_until=None, last_error=reason[:200]
+    )
+
+
+def outbox_retry_now(*, idempotency_key: uuid.UUID | str, actor: Actor) -> OutboxMessage:
+    """Operators: deliver a FAILED or RETRYING message at the next run (a FAILED one gets a fresh set of
+    attempts). Traced in the same transaction; the trace names the message, never its content."""
+    with transaction.atomic():
+        message = (
+            OutboxMessage.objects.select_for_update()
+            .filter(idempotency_key=idempotency_key, state__in=[DeliveryState.FAILED, DeliveryState.RETRYING])
+            .first()
+        )
+        if message is None:
+            raise DomainError(
+                _("Message : introuvable, ou il n'est ni en échec ni en attente d'un nouvel essai."),
+                code="not_retryable",
+                field="message",
+            )
+        before = message.state
+        if message.state == DeliveryState.FAILED:
+            message.attempts = 0
+            message.failed_at = None
+        message.state = DeliveryState.RETRYING
+        message.next_attempt_at = clock.now()
+        message.save(update_fields=["state", "attempts", "failed_at", "next_attempt_at"])
+        trace(
+            actor=actor,
+            action="NOTIFICATION_RETRY",
+            patient_id=message.patient_id,
+            group="general",
+            object_type="notification",
+            object_id=str(message.idempotency_key),
+            details={"before": before, "after": message.state, "channel": message.channel},
+        )
+        from carnet.config.tasks import enqueue
+
+        enqueue("notifications.deliver_pending")
+    return message
+
+
+# --------------------------------------------------------------------------------------------------
+# Preferences (R-NOT-1) and the in-app centre (R-NOT-3)
+
+
+def preferences_update(*, person_id: int, actor: Actor, enabled: dict[str, bool]) -> dict[str, bool]:
+    """R-NOT-1: set which kinds of e-mail the person receives; traced with old and new values.
+
+    ``enabled`` must name every ``NotificationKind``; unknown kinds are refused before anything is written.
+    """
+    unknown = set(enabled) - set(NotificationKind.values)
+    missing = set(NotificationKind.values) - set(enabled)
+    if unknown or missing:
+        raise DomainError(
+            _("Préférences : chaque type de notification doit être activé ou désactivé."),
+            code="invalid_preferences",
+            field=next(iter(sorted(unknown or missing))),
+        )
+    from .selectors import preferences_for_person
+
+    with transaction.atomic():
+        before = preferences_for_person(person_id=person_id)
+        now = clock.now()
+        changed = {kind: value for kind, value in enabled.items() if before[kind] != value}
+        for kind, value in changed.items():
+            NotificationPreference.objects.update_or_create(
+                person_id=person_id, kind=kind, defaults={"email_enabled": value, "updated_at": now}
+            )
+        if changed:
+            trace(
+                actor=actor,
+                action="NOTIFICATION_PREFERENCES_UPDATE",
+                patient_id=person_id,
+                group="general",
+                object_type="notification_preferences",
+                object_id=str(person_id),
+                details={"before": {k: before[k] for k in changed}, "after": changed},
+            )
+    return {**before, **enabled}
+
+
+def inapp_mark_read(*, patient_id: int, public_id: uuid.UUID | str) -> InAppNotification | None:
+    """Mark one of the person's own entries read; None when it is not his (same answer as missing)."""
+    with transaction.atomic():
+        entry = InAppNotification.objects.filter(patient_id=patient_id, public_id=public_id).first()
+        if entry is None:
+            return None
+        if entry.read_at is None:
+            entry.read_at = clock.now()
+            entry.save(update_fields=["read_at"])
+    return entry
+
+
+def inapp_mark_all_read(*, patient_id: int) -> int:
+    return InAppNotification.objects.filter(patient_id=patient_id, read_at__isnull=True).update(
+        read_at=clock.now()
+    )

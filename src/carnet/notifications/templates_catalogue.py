@@ -64,11 +64,53 @@ CATALOGUE: dict[str, MessageTemplate] = {
 }
 
 
+# Parameters a template may take (invariant 5, R-NOT-2): codes, dates, references, durations, the site's
+# address and the sender's display name. Nothing here can carry health data; the catalogue test checks
+# every registered template against this list.
+ALLOWED_PARAMS = frozenset(
+    {
+        "base_url",
+        "code",
+        "minutes",
+        "expires",
+        "date",
+        "open_date",
+        "due",
+        "closes",
+        "archived_until",
+        "reference",
+        "sender",
+    }
+)
+
+# R-NOT-1 [I]: event e-mails that the preferences cannot switch off (first access by a new professional,
+# each emergency access, the answer to a delegation invitation, completed deletion, and the security
+# messages: login and provisional codes, lifecycle letters). ``notify(kind=...)`` always queues them.
+ALWAYS_SENT = frozenset(
+    {
+        "record_first_access",
+        "record_emergency_access",
+        "record_emergency_access_gp",
+        "delegation_answered",
+        "deletion_done",
+        "login_code",
+        "provisional_code",
+        "information_letter",
+        "majority_code",
+    }
+)
+
+
 def register(key: str, template: MessageTemplate) -> None:
     """Apps add their own templates at import time (e.g. spaces' lifecycle messages)."""
     if key in CATALOGUE and CATALOGUE[key] != template:
         raise ValueError(f"notification template {key!r} registered twice")
     CATALOGUE[key] = template
+
+
+def subjects(key: str) -> dict[str, str]:
+    """The subject in every language: the content-free title of an in-app notification (R-NOT-3)."""
+    return dict(CATALOGUE[key].subject)
 
 
 def render(key: str, params: dict[str, str], language: str) -> tuple[str, str]:

@@ -69,6 +69,15 @@ PATIENT_TYPE_BY_CATEGORY: dict[str, str] = {
     Category.AUTR_DOC: "EXPPAT_2",  # "Autre document du patient"
 }
 
+# Documents the platform makes for the holder from his profile (not offered on the upload page):
+# advance directives (EXPPAT_3, also deposited by professionals) and the profile summary (DOCPAT08, R-PML-1).
+PROFILE_PATIENT_TYPES: dict[str, str] = {
+    Category.DIR_ANT: "EXPPAT_3",
+    Category.SYNTH_PML: "DOCPAT08",
+}
+# Types only the holder's side may carry (professionals depositing them are refused).
+PATIENT_ONLY_TYPES = frozenset({*PATIENT_TYPE_BY_CATEGORY.values(), "DOCPAT08"})
+
 
 def _rows(path: Path) -> Iterator[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as fh:

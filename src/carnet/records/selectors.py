@@ -27,7 +27,7 @@ from carnet.access.policy import DEFAULT_DENY, Decision
 from carnet.audit.services import trace
 from carnet.common.actors import Actor
 from carnet.common.errors import DomainError, NotFoundOrForbidden
-from carnet.identity.models import Organisation
+from carnet.identity.models import Organisation, Person, Professional
 
 from .blobstore import IntegrityFailure, KeyDestroyed, blob_get
 from .models import Document, DocumentStatus
@@ -93,29 +93,44 @@ def document_list_for_actor(
     category: str | None = None,
     include_deprecated: bool = False,
     organisation: Organisation | None = None,
+    patient: Person | None = None,
+    professional: Professional | None = None,
 ) -> list[Document]:
     """The patient's documents the actor may consult, newest first (a fixed number of queries).
 
     Raises ``NotFoundOrForbidden`` (after a ``DENY`` trace) when the actor may not enter the record at all
     (forbidden actor R-AC-1, space status, not linked to the holder, emergency without session...).
+    Facts, decisions and the trace are read and written in ONE transaction (invariants 1-2).
+    ``patient`` / ``professional``: rows the caller already holds (see ``gateway.access_scope``).
     """
-    scope = gateway.access_scope(actor=actor, patient_id=patient_id, mode=mode, organisation=organisation)
-    entry = gateway.decide(scope, _probe(scope), Action.CONSULT)
-    if not entry:
-        with transaction.atomic():
-            _trace_read(scope, action="DOCUMENT_LIST", decision=entry, object_type="record")
-        raise NotFoundOrForbidden(NOT_FOUND, code="not_found")
-    qs = _documents(patient_id)
-    if not include_deprecated:
-        qs = qs.filter(status=DocumentStatus.APPROVED)
-    if category:
-        qs = qs.filter(patient_category=category)
-    decisions = gateway.decide_many(scope, list(qs))
-    allowed = [doc for doc, decision in decisions if decision]
+    allowed: list[Document] | None = None
     with transaction.atomic():
-        _trace_read(scope, action="DOCUMENT_LIST", decision=entry, object_type="record", count=len(allowed))
-        if scope.is_professional_side:
-            access_services.professional_read_recorded(scope, [d for _doc, d in decisions])
+        scope = gateway.access_scope(
+            actor=actor,
+            patient_id=patient_id,
+            mode=mode,
+            organisation=organisation,
+            patient=patient,
+            professional=professional,
+        )
+        entry = gateway.decide(scope, _probe(scope), Action.CONSULT)
+        if not entry:
+            _trace_read(scope, action="DOCUMENT_LIST", decision=entry, object_type="record")
+        else:
+            qs = _documents(patient_id)
+            if not include_deprecated:
+                qs = qs.filter(status=DocumentStatus.APPROVED)
+            if category:
+                qs = qs.filter(patient_category=category)
+            decisions = gateway.decide_many(scope, list(qs))
+            allowed = [doc for doc, decision in decisions if decision]
+            _trace_read(
+                scope, action="DOCUMENT_LIST", decision=entry, object_type="record", count=len(allowed)
+            )
+            if scope.is_professional_side:
+                access_services.professional_read_recorded(scope, [d for _doc, d in decisions])
+    if allowed is None:  # raised after the commit: the DENY trace stays
+        raise NotFoundOrForbidden(NOT_FOUND, code="not_found")
     return allowed
 
 
@@ -126,7 +141,7 @@ def _get(
         wanted = uuid.UUID(str(document_public_id))
     except ValueError:
         return None, Decision(False, DEFAULT_DENY, "no such document")
-    document = _documents(patient_id).filter(public_id=wanted).first()
+    document = next(iter(_documents(patient_id).filter(public_id=wanted).order_by()[:1]), None)  # unique
     if document is None:
         return None, Decision(False, DEFAULT_DENY, "no such document")
     return document, gateway.decide(scope, document, action)
@@ -139,15 +154,25 @@ def document_get_for_actor(
     document_public_id: uuid.UUID | str,
     mode: AccessMode | str = AccessMode.NORMAL,
     organisation: Organisation | None = None,
+    patient: Person | None = None,
+    professional: Professional | None = None,
 ) -> Document:
-    """One document's metadata (``CONSULT``); missing and denied answer the same ``NotFoundOrForbidden``."""
-    scope = gateway.access_scope(actor=actor, patient_id=patient_id, mode=mode, organisation=organisation)
-    document, decision = _get(scope, patient_id, document_public_id, Action.CONSULT)
+    """One document's metadata (``CONSULT``); missing and denied answer the same ``NotFoundOrForbidden``.
+    Facts, decision and trace in ONE transaction; ``patient`` / ``professional`` as in the list."""
     with transaction.atomic():
+        scope = gateway.access_scope(
+            actor=actor,
+            patient_id=patient_id,
+            mode=mode,
+            organisation=organisation,
+            patient=patient,
+            professional=professional,
+        )
+        document, decision = _get(scope, patient_id, document_public_id, Action.CONSULT)
         _trace_read(scope, action="CONSULT", decision=decision, object_id=str(document_public_id)[:64])
         if decision and scope.is_professional_side:
             access_services.professional_read_recorded(scope, [decision])
-    if document is None or not decision:
+    if document is None or not decision:  # raised after the commit: the DENY trace stays
         raise NotFoundOrForbidden(NOT_FOUND, code="not_found", field="document")
     return document
 
@@ -159,10 +184,19 @@ def document_content_for_actor(
     document_public_id: uuid.UUID | str,
     mode: AccessMode | str = AccessMode.NORMAL,
     organisation: Organisation | None = None,
+    patient: Person | None = None,
+    professional: Professional | None = None,
 ) -> tuple[Document, bytes]:
     """The decrypted content (``DOWNLOAD``). A destroyed patient key (crypto-shredding, invariant 4) or a
     content failing its hash raises a ``DomainError`` saying so; the attempt is traced ``ERROR``."""
-    scope = gateway.access_scope(actor=actor, patient_id=patient_id, mode=mode, organisation=organisation)
+    scope = gateway.access_scope(
+        actor=actor,
+        patient_id=patient_id,
+        mode=mode,
+        organisation=organisation,
+        patient=patient,
+        professional=professional,
+    )
     document, decision = _get(scope, patient_id, document_public_id, Action.DOWNLOAD)
     content: bytes | None = None
     error: DomainError | None = None

@@ -169,7 +169,7 @@ def _patient_metadata(
     _check_size(content, patient_upload_max_bytes())
     media_type = formats.check_media_type(content, declared_media_type, formats.PATIENT_MEDIA_TYPES)
     category = category or codes.Category.AUTR_DOC
-    type_code = codes.PATIENT_TYPE_BY_CATEGORY.get(category)
+    type_code = codes.PATIENT_TYPE_BY_CATEGORY.get(category) or codes.PROFILE_PATIENT_TYPES.get(category)
     if type_code is None:
         raise _error(_("Catégorie de document inconnue."), "category")
     conf = normalise_confidentiality(confidentiality)
@@ -245,7 +245,7 @@ def _professional_metadata(
     if not type_code:
         raise _error(_("Le type de document (typeCode) est obligatoire."), "type_code", "required")
     if not codes.is_accepted_type(type_code) or (
-        author_kind != AuthorKind.SYSTEM and type_code in codes.PATIENT_TYPE_BY_CATEGORY.values()
+        author_kind != AuthorKind.SYSTEM and type_code in codes.PATIENT_ONLY_TYPES
     ):
         raise _error(
             _("Type de document non accepté par le dossier médical partagé : %(code)s.")

@@ -26,8 +26,8 @@ from carnet.common.actors import Actor, ActorKind
 from carnet.common.errors import DomainError
 from carnet.identity.models import Person
 from carnet.identity.validators import normalise_nir
-from carnet.notifications.models import Channel, OutboxMessage
-from carnet.notifications.services import notify
+from carnet.notifications.models import Channel
+from carnet.notifications.services import notify, outbox_cancel_for_patient
 from carnet.records.blobstore import blob_delete, patient_key_destroy
 
 from . import codes, messages  # noqa: F401  (messages registers the lifecycle templates)
@@ -717,9 +717,7 @@ def space_record_death(*, space: HealthSpace, actor: Actor, died_on: date) -> He
         ):
             _delegation_end(delegation=delegation, actor=actor, status=DelegationStatus.ENDED, reason="DECES")
         space.save()
-        OutboxMessage.objects.filter(patient_id=space.patient_id, sent_at__isnull=True).update(
-            sent_at=now, last_error="cancelled: deceased"
-        )
+        outbox_cancel_for_patient(patient_id=space.patient_id, reason="PatientDeceased")
     return space
 
 

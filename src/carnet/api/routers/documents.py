@@ -13,13 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Router, Status, UploadedFile
 
 from carnet.access.facts import AccessMode
+from carnet.common.actors import Actor
 from carnet.common.errors import DomainError
-from carnet.identity.models import Person
+from carnet.identity.models import Person, Professional
 from carnet.records import selectors, services
 from carnet.records.models import AuthorKind, Document
 
 from ..auth import caller_of
-from ..resolvers import patient_by_public_id, patient_from_ref
+from ..resolvers import patient_by_public_id, patient_from_ref, professional_of_user
 from ..schemas import (
     AuthorOut,
     BulkDeleteIn,
@@ -94,16 +95,26 @@ def _metadata(body: MetadataFields) -> dict[str, Any]:
     return {k: v for k, v in body.dict(include=set(MetadataFields.model_fields)).items() if v is not None}
 
 
+def _reader(request: HttpRequest, patient: Person) -> tuple[Actor, Professional | None]:
+    """The caller's actor and, for a professional's session, his directory row (read once: the gateway
+    reuses it instead of resolving the professional a second time)."""
+    caller = caller_of(request)
+    professional = professional_of_user(caller.user)  # before actor_for: it then reuses the row
+    return caller.actor_for(patient), professional
+
+
 def _list(
     request: HttpRequest, patient: Person, category: str | None, include_deprecated: bool, mode: AccessMode
 ) -> DocumentListOut:
-    caller = caller_of(request)
+    actor, professional = _reader(request, patient)
     documents = selectors.document_list_for_actor(
-        actor=caller.actor_for(patient),
+        actor=actor,
         patient_id=patient.pk,
         category=category or None,
         include_deprecated=include_deprecated,
         mode=mode,
+        patient=patient,
+        professional=professional,
     )
     return DocumentListOut(
         patient_id=patient.public_id,
@@ -138,11 +149,14 @@ def document_get(
 ) -> DocumentOut:
     """One document's metadata (traced ``CONSULT``); 404 for missing and forbidden alike."""
     patient = patient_by_public_id(patient_id)
+    actor, professional = _reader(request, patient)
     document = selectors.document_get_for_actor(
-        actor=caller_of(request).actor_for(patient),
+        actor=actor,
         patient_id=patient.pk,
         document_public_id=document_id,
         mode=mode,
+        patient=patient,
+        professional=professional,
     )
     return document_out(document, patient)
 
@@ -157,11 +171,14 @@ def document_content(
 ) -> HttpResponse:
     """The decrypted content (traced ``DOWNLOAD``; hash checked)."""
     patient = patient_by_public_id(patient_id)
+    actor, professional = _reader(request, patient)
     document, content = selectors.document_content_for_actor(
-        actor=caller_of(request).actor_for(patient),
+        actor=actor,
         patient_id=patient.pk,
         document_public_id=document_id,
         mode=mode,
+        patient=patient,
+        professional=professional,
     )
     response = HttpResponse(content, content_type=document.media_type)
     ext = _EXTENSIONS.get(document.media_type, "")

@@ -1,0 +1,47 @@
+"""Content-free notifications of the secure messaging (R-MSG-5, R-NOT-2, invariant 5).
+
+They name the sender (a professional's or establishment's name, or the patient's display name for the
+professional side) and invite to log in; never a subject, a body, an attachment name or a request for a
+password. Registered in the notification catalogue at import time (``MessagingConfig.ready``).
+"""
+
+from __future__ import annotations
+
+from carnet.notifications.templates_catalogue import MessageTemplate, register
+
+_SIGN_FR = (
+    "\n\nCarnet — ceci est un message automatique, merci de ne pas y répondre. "
+    "Carnet ne vous demandera jamais votre mot de passe."
+)
+_SIGN_EN = (
+    "\n\nCarnet — this is an automatic message, please do not reply. Carnet will never ask for your password."
+)
+
+NEW_MESSAGE = "messaging_new_message"  # to the patient (or his legal representative), R-MSG-5
+NEW_MESSAGE_PRO = "messaging_new_message_pro"  # to the professional: a patient answered
+
+TEMPLATES: dict[str, MessageTemplate] = {
+    NEW_MESSAGE: MessageTemplate(
+        subject={"fr": "Vous avez reçu un nouveau message", "en": "You have received a new message"},
+        body={
+            "fr": "Vous avez reçu un nouveau message de {sender} dans votre messagerie de santé Carnet. "
+            "Pour le lire, connectez-vous sur {base_url}." + _SIGN_FR,
+            "en": "You have received a new message from {sender} in your Carnet health messaging. "
+            "To read it, log in at {base_url}." + _SIGN_EN,
+        },
+        params=("sender", "base_url"),
+    ),
+    NEW_MESSAGE_PRO: MessageTemplate(
+        subject={"fr": "Nouveau message d'un patient", "en": "New message from a patient"},
+        body={
+            "fr": "Un patient vous a répondu dans la messagerie de santé Carnet. "
+            "Pour lire sa réponse, connectez-vous sur {base_url}." + _SIGN_FR,
+            "en": "A patient answered you in the Carnet health messaging. "
+            "To read the answer, log in at {base_url}." + _SIGN_EN,
+        },
+        params=("base_url",),
+    ),
+}
+
+for _key, _template in TEMPLATES.items():
+    register(_key, _template)

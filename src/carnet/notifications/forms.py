@@ -1,0 +1,41 @@
+"""Forms of the notification pages: shapes only, services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import NotificationKind
+
+KIND_HELP = {
+    NotificationKind.NEW_MESSAGE: _("Quand un professionnel vous écrit dans la messagerie de santé."),
+    NotificationKind.NEW_DOCUMENT: _("Quand un document est ajouté à votre dossier."),
+    NotificationKind.APPOINTMENT: _("Rappels de vos rendez-vous."),
+    NotificationKind.SERVICE_ACTIVITY: _("Activité des services que vous avez connectés à votre profil."),
+    NotificationKind.SCREENING: _("Invitations aux dépistages recommandés pour vous."),
+}
+
+
+class PreferencesForm(forms.Form):
+    """R-NOT-1: one checkbox per kind of e-mail that the person may switch off."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for value, label in NotificationKind.choices:
+            self.fields[value] = forms.BooleanField(
+                required=False,
+                label=label,
+                help_text=KIND_HELP.get(NotificationKind(value), ""),
+                widget=forms.CheckboxInput(),
+            )
+
+    def enabled(self) -> dict[str, bool]:
+        return {value: bool(self.cleaned_data.get(value)) for value in NotificationKind.values}
+
+
+class RetryForm(forms.Form):
+    """Operators: which message to retry (its public reference, never a sequential id)."""
+
+    message = forms.UUIDField(label=_("Référence du message"))

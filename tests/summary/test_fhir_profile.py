@@ -1,0 +1,169 @@
+"""FHIR R4 read/search of the profile at ``/fhir/`` (issue 4) with an establishment's OAuth2 bearer:
+R-PML-1 lets professionals and establishments read Immunization only, as the policy allows; every read is
+traced; errors are OperationOutcomes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.capabilitystatement import CapabilityStatementRestResource
+from fhir.resources.R4B.immunization import Immunization
+
+from carnet.audit.models import Trace
+from carnet.fhir.profile_views import PROFILE_CAPABILITY_RESOURCES
+from carnet.profile.models import Disease
+from carnet.profile.vitals.models import Vaccination
+from tests.api.conftest import bearer
+from tests.summary.conftest import Filled
+
+pytestmark = pytest.mark.django_db
+FHIR_JSON = "application/fhir+json; charset=utf-8"
+
+
+def _get(token: str, url: str) -> Any:
+    return Client().get(url, headers=bearer(token))
+
+
+def _searchset(response: Any) -> Bundle:
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == FHIR_JSON
+    bundle = Bundle.model_validate(response.json())
+    assert bundle.type == "searchset"
+    return bundle
+
+
+def _outcome(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == FHIR_JSON
+    body: dict[str, Any] = response.json()
+    assert body["resourceType"] == "OperationOutcome"
+    return body
+
+
+def test_establishment_with_consent_searches_and_reads_immunizations(
+    filled: Filled, establishment_matrix: None
+) -> None:
+    """R-PML-1: vaccinations are shared with authorised professionals and establishments (consent R-AC-11;
+    the matrix row of ``establishment_matrix``)."""
+    filled.consent_establishment()
+    token = filled.token()
+    bundle = _searchset(_get(token, f"/fhir/Immunization?patient={filled.patient.public_id}"))
+    assert bundle.total == 2
+    vaccination = Vaccination.objects.get(patient_id=filled.patient.pk, lot_number="LOT42")
+    response = _get(token, f"/fhir/Immunization/{vaccination.public_id}")
+    assert response.status_code == 200
+    resource = Immunization.model_validate(response.json())
+    assert resource.lotNumber == "LOT42"
+    assert resource.patient.reference == f"Patient/{filled.patient.public_id}"
+
+
+def test_establishment_reads_of_immunizations_are_traced(filled: Filled, establishment_matrix: None) -> None:
+    """Invariant 2: a search and a read each leave an ALLOW trace in the patient's chain."""
+    filled.consent_establishment()
+    token = filled.token()
+    vaccination = Vaccination.objects.filter(patient_id=filled.patient.pk).first()
+    assert vaccination is not None
+    _get(token, f"/fhir/Immunization?patient={filled.patient.public_id}")
+    _get(token, f"/fhir/Immunization/{vaccination.public_id}")
+    actions = set(
+        Trace.objects.filter(
+            patient_id=filled.patient.pk, outcome="ALLOW", actor_kind="ORGANISATION"
+        ).values_list("action", flat=True)
+    )
+    assert {"VACCINATION_LIST", "VACCINATION_CONSULT"} <= actions
+
+
+def test_establishment_software_without_a_named_professional_reads_no_vaccination(filled: Filled) -> None:
+    """R-MAT-2 [I]: the matrix is per profession; an establishment's software acting on its own (no
+    professional named, no profession code) reads nothing it did not author, consent or not — its
+    professionals read through their own identity (docs/subsystems/access.md)."""
+    filled.consent_establishment()
+    bundle = _searchset(_get(filled.token(), f"/fhir/Immunization?patient={filled.patient.public_id}"))
+    assert bundle.total == 0
+
+
+def test_establishment_without_consent_gets_an_empty_searchset(
+    filled: Filled, establishment_matrix: None
+) -> None:
+    """R-AC-11/12: no consent, no vaccination; the refusal is traced DENY."""
+    bundle = _searchset(_get(filled.token(), f"/fhir/Immunization?patient={filled.patient.public_id}"))
+    assert bundle.total == 0
+    assert Trace.objects.filter(
+        patient_id=filled.patient.pk, action="VACCINATION_LIST", outcome="DENY"
+    ).exists()
+
+
+@pytest.mark.parametrize(
+    "resource_type", ["Condition", "AllergyIntolerance", "MedicationStatement", "Observation"]
+)
+def test_other_profile_types_are_an_empty_searchset_even_with_consent(
+    filled: Filled, establishment_matrix: None, resource_type: str
+) -> None:
+    """R-PML-1: the questionnaire's sections and the measures reach professionals only through a DOCPAT08."""
+    filled.consent_establishment()
+    bundle = _searchset(_get(filled.token(), f"/fhir/{resource_type}?patient={filled.patient.public_id}"))
+    assert bundle.total == 0
+    assert Trace.objects.filter(
+        patient_id=filled.patient.pk, outcome="DENY", actor_kind="ORGANISATION"
+    ).exists()
+
+
+def test_reading_a_condition_answers_404_like_a_missing_one(
+    filled: Filled, establishment_matrix: None
+) -> None:
+    """R-PML-1; STYLE "fail closed": a forbidden Condition and an unknown id answer the same 404."""
+    filled.consent_establishment()
+    token = filled.token()
+    disease = Disease.objects.get(patient_id=filled.patient.pk)
+    forbidden = _outcome(_get(token, f"/fhir/Condition/{disease.public_id}"), 404)
+    missing = _outcome(_get(token, "/fhir/Condition/8f0c1c9e-0000-4000-8000-000000000000"), 404)
+    assert forbidden == missing
+    assert Trace.objects.filter(patient_id=filled.patient.pk, action="PROFILE_READ", outcome="DENY").exists()
+
+
+def test_post_search_by_ins_in_the_body(filled: Filled, establishment_matrix: None) -> None:
+    """Identifiers travel in POST bodies only: ``patient.identifier=urn:oid:<oid>|<INS>``."""
+    filled.consent_establishment()
+    response = Client().post(
+        "/fhir/Immunization/_search",
+        {"patient.identifier": f"urn:oid:{filled.patient.ins_oid}|{filled.patient.ins_matricule}"},
+        headers=bearer(filled.token()),
+    )
+    assert _searchset(response).total == 2
+
+
+def test_an_ins_in_a_get_url_is_refused(filled: Filled) -> None:
+    """No NIR in URLs: 400 OperationOutcome naming the parameter."""
+    body = _outcome(
+        _get(filled.token(), f"/fhir/Immunization?patient.identifier={filled.patient.ins_matricule}"), 400
+    )
+    assert body["issue"][0]["expression"] == ["patient.identifier"]
+
+
+def test_a_search_without_patient_is_a_400_operation_outcome(filled: Filled) -> None:
+    body = _outcome(_get(filled.token(), "/fhir/Observation"), 400)
+    assert body["issue"][0]["expression"] == ["patient"]
+
+
+def test_an_unknown_patient_is_a_404(filled: Filled) -> None:
+    _outcome(_get(filled.token(), "/fhir/Immunization?patient=00000000-0000-4000-8000-000000000000"), 404)
+
+
+@pytest.mark.parametrize("url", ["/fhir/Procedure?patient=x", "/fhir/Patient/abc", "/fhir/Immunization/a/b"])
+def test_unknown_types_and_interactions_answer_an_operation_outcome(filled: Filled, url: str) -> None:
+    body = _outcome(_get(filled.token(), url), 404)
+    assert body["issue"][0]["code"] == "not-supported"
+
+
+def test_profile_reads_need_a_bearer_token(filled: Filled) -> None:
+    """Bearer only: a missing token is a 401 OperationOutcome (no cookie session is honoured)."""
+    _outcome(Client().get(f"/fhir/Immunization?patient={filled.patient.public_id}"), 401)
+
+
+def test_capability_entries_of_the_profile_types_validate() -> None:
+    """The five types as CapabilityStatement.rest.resource entries (read and search-type)."""
+    types = [CapabilityStatementRestResource.model_validate(r).type for r in PROFILE_CAPABILITY_RESOURCES]
+    assert types == ["AllergyIntolerance", "MedicationStatement", "Condition", "Immunization", "Observation"]
