@@ -25,6 +25,8 @@ CYCLE_TASKS = (
     "audit.checkpoints",
     "records.invisible_notices",
     "messaging.smtp_relay_pending",
+    "agenda.appointment_reminders",
+    "prevention.daily_reminders",
 )
 
 

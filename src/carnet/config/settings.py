@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "carnet.messaging",
     "carnet.profile",
     "carnet.profile.vitals",
+    "carnet.agenda",
 ]
 
 MIDDLEWARE = [

@@ -30,6 +30,8 @@ TASK_MODULES = (
     "carnet.audit.tasks",
     "carnet.records.tasks",
     "carnet.messaging.smtp_outbound",
+    "carnet.agenda.tasks",
+    "carnet.agenda.prevention.tasks",
 )
 _inline_depth = 0
 

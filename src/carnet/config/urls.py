@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("carnet.profile.vitals.urls")),
     path("", include("carnet.profile.summary_urls")),
     path("", include("carnet.profile.urls")),
+    path("", include("carnet.agenda.prevention.urls")),
+    path("", include("carnet.agenda.urls")),
     path("backoffice/", include("carnet.backoffice.urls")),
     path("", include("carnet.notifications.urls_space")),
     path("demo/", include("carnet.notifications.urls")),
