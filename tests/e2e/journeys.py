@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
+import pyotp
+
+from carnet.accounts.models import User
+from carnet.accounts.services import staff_create, totp_enrolment_secret
 from carnet.common.actors import Actor
-from carnet.identity.models import Person
+from carnet.identity.models import Person, Professional
 from carnet.notifications.models import DeliveredMessage
 from carnet.spaces.services import space_inform
 from tests.factories import PersonFactory
@@ -52,3 +57,38 @@ def login(page, person: Person, username: str, password: str) -> None:  # type: 
     page.get_by_role("button", name="Continuer").click()
     page.get_by_label(re.compile(r"^Code à 6 chiffres")).fill(last_login_code(person.email))
     page.get_by_role("button", name="Valider").click()
+
+
+PATIENT_PASSWORD = "x-Motdepasse-1234"  # the password of tests.records.helpers.give_account
+PRO_PASSWORD = "Stethoscope-Vert-73!"
+
+
+def other_page(browser: Any, live_server: Any) -> Any:
+    """A second browser context (another person at another computer)."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="fr-FR", viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return page
+
+
+def professional_login(page: Any, professional: Professional, username: str) -> None:
+    """A professional with a confirmed TOTP logs in through the pages (password, then his app's code)."""
+    user = staff_create(role="PROFESSIONAL", username=username, password=PRO_PASSWORD, rpps=professional.rpps)
+    secret = totp_enrolment_secret(user=user)
+    User.objects.filter(pk=user.pk).update(totp_confirmed=True)
+    page.goto("/connexion/")
+    page.get_by_label(re.compile(r"^Identifiant")).fill(username)
+    page.get_by_label(re.compile(r"^Mot de passe")).fill(PRO_PASSWORD)
+    page.get_by_role("button", name="Continuer").click()
+    page.get_by_label(re.compile(r"^Code à 6 chiffres")).fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Valider").click()
+    page.wait_for_url(re.compile("/pro/$"))
+
+
+def world_patient_login(page: Any, world: Any) -> None:
+    """The patient of a ``tests.records.helpers.World`` logs in with his one-time code."""
+    user = User.objects.get(person=world.patient)
+    login(page, world.patient, user.username, PATIENT_PASSWORD)
+    page.wait_for_url(re.compile("/espace/$"))

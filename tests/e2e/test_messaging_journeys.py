@@ -8,24 +8,21 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pyotp
 import pytest
 
-from carnet.accounts.models import User
-from carnet.accounts.services import staff_create, totp_enrolment_secret
-from carnet.identity.models import Professional
 from carnet.messaging.models import Attachment
 from carnet.notifications.models import OutboxMessage
 from carnet.records.models import Document
 from tests.messaging.builders import pdf_file, pro_writes
 from tests.records.helpers import PDF, World, make_world
 
-from .journeys import login
+from .journeys import (
+    other_page,
+    professional_login,
+    world_patient_login,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PATIENT_PASSWORD = "x-Motdepasse-1234"  # the password of tests.records.helpers.give_account
-PRO_PASSWORD = "Stethoscope-Vert-73!"
 
 
 @pytest.fixture
@@ -33,40 +30,12 @@ def world(db: Any) -> World:
     return make_world()
 
 
-def _other_page(browser: Any, live_server: Any) -> Any:
-    context = browser.new_context(
-        base_url=live_server.url, locale="fr-FR", viewport={"width": 1280, "height": 900}
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    return page
-
-
-def _professional_login(page: Any, professional: Professional, username: str) -> None:
-    user = staff_create(role="PROFESSIONAL", username=username, password=PRO_PASSWORD, rpps=professional.rpps)
-    secret = totp_enrolment_secret(user=user)
-    User.objects.filter(pk=user.pk).update(totp_confirmed=True)
-    page.goto("/connexion/")
-    page.get_by_label(re.compile(r"^Identifiant")).fill(username)
-    page.get_by_label(re.compile(r"^Mot de passe")).fill(PRO_PASSWORD)
-    page.get_by_role("button", name="Continuer").click()
-    page.get_by_label(re.compile(r"^Code à 6 chiffres")).fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Valider").click()
-    page.wait_for_url(re.compile("/pro/$"))
-
-
-def _patient_login(page: Any, world: World) -> None:
-    user = User.objects.get(person=world.patient)
-    login(page, world.patient, user.username, PATIENT_PASSWORD)
-    page.wait_for_url(re.compile("/espace/$"))
-
-
 def test_a_full_exchange_with_an_attachment_saved_into_the_record(  # type: ignore[no-untyped-def]
     page, browser, live_server, world: World
 ) -> None:
     # The GP writes to the patient, found by INS (POST), with a PDF attachment.
-    doctor = _other_page(browser, live_server)
-    _professional_login(doctor, world.gp, "dr.messagerie")
+    doctor = other_page(browser, live_server)
+    professional_login(doctor, world.gp, "dr.messagerie")
     doctor.goto("/pro/messagerie/")
     doctor.get_by_role("link", name="Écrire à un patient").click()
     doctor.get_by_label(re.compile(r"^Matricule INS")).fill(world.patient.ins_matricule)
@@ -87,7 +56,7 @@ def test_a_full_exchange_with_an_attachment_saved_into_the_record(  # type: igno
     )
 
     # The patient reads it (unread first, in bold), replies, and saves the attachment into his record.
-    _patient_login(page, world)
+    world_patient_login(page, world)
     page.goto("/espace/messagerie/")
     subject_link = page.get_by_role("link", name="Résultats de votre bilan")
     assert subject_link.locator("strong").count() == 1
@@ -117,7 +86,7 @@ def test_the_inbox_fits_a_phone_and_the_reply_is_sent_with_the_keyboard(  # type
     mobile_page, world: World
 ) -> None:
     message = pro_writes(world, files=[pdf_file()])
-    _patient_login(mobile_page, world)
+    world_patient_login(mobile_page, world)
     mobile_page.goto("/espace/messagerie/")
     overflow = mobile_page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"

@@ -8,56 +8,24 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pyotp
 import pytest
 
 from carnet.access import services as access_services
-from carnet.accounts.models import User
-from carnet.accounts.services import staff_create, totp_enrolment_secret
-from carnet.identity.models import Professional
 from carnet.notifications.models import OutboxMessage
 from tests.records.helpers import World, deposit_pdf, make_world, pro_actor
 
-from .journeys import login
+from .journeys import (
+    other_page,
+    professional_login,
+    world_patient_login,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PATIENT_PASSWORD = "x-Motdepasse-1234"  # the password of tests.records.helpers.give_account
-PRO_PASSWORD = "Stethoscope-Vert-73!"
 
 
 @pytest.fixture
 def world(db: Any) -> World:
     return make_world()
-
-
-def _other_page(browser: Any, live_server: Any) -> Any:
-    context = browser.new_context(
-        base_url=live_server.url, locale="fr-FR", viewport={"width": 1280, "height": 900}
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    return page
-
-
-def _professional_login(page: Any, professional: Professional, username: str) -> None:
-    """A professional with a confirmed TOTP logs in through the pages (password, then his app's code)."""
-    user = staff_create(role="PROFESSIONAL", username=username, password=PRO_PASSWORD, rpps=professional.rpps)
-    secret = totp_enrolment_secret(user=user)
-    User.objects.filter(pk=user.pk).update(totp_confirmed=True)
-    page.goto("/connexion/")
-    page.get_by_label(re.compile(r"^Identifiant")).fill(username)
-    page.get_by_label(re.compile(r"^Mot de passe")).fill(PRO_PASSWORD)
-    page.get_by_role("button", name="Continuer").click()
-    page.get_by_label(re.compile(r"^Code à 6 chiffres")).fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Valider").click()
-    page.wait_for_url(re.compile("/pro/$"))
-
-
-def _patient_login(page: Any, world: World) -> None:
-    user = User.objects.get(person=world.patient)
-    login(page, world.patient, user.username, PATIENT_PASSWORD)
-    page.wait_for_url(re.compile("/espace/$"))
 
 
 def test_patient_masks_a_document_and_the_dentist_no_longer_sees_it_r_mask_1(  # type: ignore[no-untyped-def]
@@ -69,12 +37,12 @@ def test_patient_masks_a_document_and_the_dentist_no_longer_sees_it_r_mask_1(  #
     )
     record = f"/pro/patients/{world.patient.public_id}/"
 
-    dentist = _other_page(browser, live_server)
-    _professional_login(dentist, world.dentist, "dr.dentiste")
+    dentist = other_page(browser, live_server)
+    professional_login(dentist, world.dentist, "dr.dentiste")
     dentist.goto(record)
     assert dentist.get_by_role("link", name="Compte rendu cardiologie").is_visible()
 
-    _patient_login(page, world)
+    world_patient_login(page, world)
     page.get_by_role("link", name="Documents").first.click()
     page.get_by_role("link", name="Compte rendu cardiologie").click()
     page.get_by_role("button", name="Masquer aux professionnels").click()
@@ -95,7 +63,7 @@ def test_break_the_glass_needs_a_reason_shows_a_banner_and_notifies_the_patient_
     page, world: World
 ) -> None:
     deposit_pdf(world, world.gp, title="Synthèse des antécédents")
-    _professional_login(page, world.dentist, "dr.urgence")
+    professional_login(page, world.dentist, "dr.urgence")
     page.get_by_role("link", name="Rechercher un patient").first.click()
     page.get_by_label(re.compile(r"^Matricule INS")).fill(world.patient.ins_matricule)
     page.get_by_label(re.compile(r"^Date de naissance")).fill("17/05/1980")
@@ -129,8 +97,8 @@ def test_patient_sees_the_professionals_access_in_his_history_r_tr_3(  # type: i
     page, browser, live_server, world: World
 ) -> None:
     deposit_pdf(world, world.gp, title="Bilan annuel")
-    dentist = _other_page(browser, live_server)
-    _professional_login(dentist, world.dentist, "dr.historique")
+    dentist = other_page(browser, live_server)
+    professional_login(dentist, world.dentist, "dr.historique")
     dentist.goto(f"/pro/patients/{world.patient.public_id}/consentement/")
     dentist.locator("label", has_text="consentement explicite").click()  # DSFR radios: the label is clicked
     dentist.get_by_role("button", name="Enregistrer le consentement").click()
@@ -138,7 +106,7 @@ def test_patient_sees_the_professionals_access_in_his_history_r_tr_3(  # type: i
     dentist.wait_for_url(re.compile("/documents/"))
     dentist.context.close()
 
-    _patient_login(page, world)
+    world_patient_login(page, world)
     page.goto("/espace/historique/")
     assert page.get_by_role("heading", name="Historique d'activité").is_visible()
     assert page.get_by_role("link", name=world.dentist.display_name).first.is_visible()
@@ -149,7 +117,7 @@ def test_documents_page_fits_a_phone_screen_and_the_upload_form_works_with_the_k
     mobile_page, world: World
 ) -> None:
     deposit_pdf(world, world.gp, title="Compte rendu de consultation")
-    _patient_login(mobile_page, world)
+    world_patient_login(mobile_page, world)
     mobile_page.goto("/espace/documents/")
     overflow = mobile_page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
