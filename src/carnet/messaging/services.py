@@ -504,8 +504,9 @@ def _notify_new_message(act: _Act, message: Message) -> None:
         )
 
 
-def _send(act: _Act, message: Message) -> None:
-    """Mark sent, move the conversation, trace and notify (inside the act's transaction)."""
+def _send(act: _Act, message: Message, *, extra_details: dict[str, Any] | None = None) -> None:
+    """Mark sent, move the conversation, trace and notify (inside the act's transaction).
+    ``extra_details`` adds identifiers (never content) to the trace, e.g. the channel of a received mail."""
     conversation = act.conversation
     assert conversation is not None
     now = clock.now()
@@ -531,6 +532,7 @@ def _send(act: _Act, message: Message) -> None:
             "conversation": str(conversation.public_id),
             "attachments": message.attachments.count(),
             **({"written_by": message.delegate_kind} if message.delegate_kind else {}),
+            **(extra_details or {}),
         },
     )
     _notify_new_message(act, message)
@@ -1448,38 +1450,17 @@ def _referenced_conversation(
 
 
 def _send_external(act: _Act, message: Message, *, channel: str, external_message_id: str) -> None:
-    """``_send`` for a mail received from a professional's own mail system: the same marks, trace and
-    notification, the trace also naming the channel and the external Message-ID (an identifier, never
-    content) so that replies can be threaded back out (``messaging.smtp_outbound``)."""
-    conversation = act.conversation
-    assert conversation is not None
-    now = clock.now()
-    _set_author(message, act)
-    message.is_draft = False
-    message.sent_at = now
-    message.updated_at = now
-    message.read_at = None
-    message.save()
-    conversation.last_message_at = now
-    if conversation.first_sent_at is None:
-        conversation.first_sent_at = now
-    conversation.save(update_fields=["last_message_at", "first_sent_at"])
-    trace(
-        actor=act.scope.actor,
-        action="MESSAGE_SEND",
-        patient_id=message.patient_id,
-        group="general",
-        object_type="message",
-        object_id=str(message.public_id),
-        details={
-            "rule": act.decision.rule,
-            "conversation": str(conversation.public_id),
-            "attachments": message.attachments.count(),
+    """``_send`` for a mail received from a professional's own mail system: the trace also names the
+    channel and the external Message-ID (an identifier, never content) so that replies can be threaded
+    back out (``messaging.smtp_outbound``)."""
+    _send(
+        act,
+        message,
+        extra_details={
             "channel": channel,
             "external_message_id": external_message_id[:EXTERNAL_ID_MAX_CHARS],
         },
     )
-    _notify_new_message(act, message)
 
 
 def message_receive_external(
