@@ -271,6 +271,7 @@ def start_server(env: dict[str, str], args: argparse.Namespace, log: Path) -> su
     proc = subprocess.Popen(
         cmd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
     )
+    _SERVER_PGID[0] = proc.pid  # its own session: the workers share its process group
     deadline = time.time() + 30
     while time.time() < deadline:
         if proc.poll() is not None:
@@ -303,8 +304,40 @@ def wait_quiet(threshold: float, max_wait: int) -> None:
         time.sleep(5)
 
 
+def _cpu_ticks() -> dict[tuple[str, int], int]:
+    """CPU time (user + system, clock ticks) per process of the gunicorn process group ("app") and of
+    PostgreSQL ("postgres"), read from /proc. On a shared machine, CPU per request is the figure other
+    people's load does not move (throughput and latency are what is left of 2 cores after their work)."""
+    ticks: dict[tuple[str, int], int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            raw = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        pgrp, used = int(fields[2]), int(fields[11]) + int(fields[12])  # utime + stime
+        if pgrp == _SERVER_PGID[0]:
+            ticks["app", int(entry)] = used
+        elif comm == "postgres" or comm.startswith("postgres:"):
+            ticks["postgres", int(entry)] = used
+    return ticks
+
+
+def _cpu_ms(before: dict[tuple[str, int], int], after: dict[tuple[str, int], int], kind: str) -> float:
+    """CPU used in between by the processes alive at the end (a process that exited in between is lost)."""
+    return sum(v - before.get(k, 0) for k, v in after.items() if k[0] == kind) * _TICK_MS
+
+
+_SERVER_PGID = [-1]
+_TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def run_wrk(targets: Path, mode: str, connections: int, duration: int) -> dict[str, Any]:
     load_before = os.getloadavg()[0]
+    cpu_before = _cpu_ticks()
     out = subprocess.run(
         [
             "wrk",
@@ -328,8 +361,10 @@ def run_wrk(targets: Path, mode: str, connections: int, duration: int) -> dict[s
         check=True,
         timeout=duration + 60,
     ).stdout
+    cpu_after = _cpu_ticks()
     line = next(ln for ln in out.splitlines() if ln.startswith("WRKJSON "))
     data = json.loads(line[len("WRKJSON ") :])
+    n = max(data["requests"], 1)
     seconds = data["duration_us"] / 1e6
     errors = sum(data[k] for k in data if k.startswith("errors_"))
     return {
@@ -343,6 +378,8 @@ def run_wrk(targets: Path, mode: str, connections: int, duration: int) -> dict[s
         "p90_ms": round(data["p90"] / 1000, 2),
         "p99_ms": round(data["p99"] / 1000, 2),
         "max_ms": round(data["latency_max_us"] / 1000, 2),
+        "app_cpu_ms_per_req": round(_cpu_ms(cpu_before, cpu_after, "app") / n, 2),
+        "pg_cpu_ms_per_req": round(_cpu_ms(cpu_before, cpu_after, "postgres") / n, 2),
         "loadavg_1min_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
 
@@ -642,13 +679,20 @@ def main() -> int:
         f"World: {args.patients} patients × {args.docs} documents, {args.readers} professionals with consent. "
         f"Queries per request: list {len(captured['list_sql'])}, open {len(captured['open_sql'])}.",
         "",
-        "| scenario | conns | app req/s (2xx) | p50 ms | p99 ms | errors | pgbench tps | pgbench p99 ms | ratio app/raw | target ≥1000/s & p99<50 ms |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| scenario | conns | app req/s (2xx) | p50 ms | p99 ms | errors | app CPU ms/req | PG CPU ms/req | load 1 min | pgbench tps | pgbench p99 ms | ratio app/raw | target ≥1000/s & p99<50 ms |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     lines += [
         f"| {r['mode']} | {r['connections']} | {r['ok_req_s']} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} "
+        f"| {r['app_cpu_ms_per_req']} | {r['pg_cpu_ms_per_req']} | {r['loadavg_1min_before_after'][0]} "
         f"| {r['pgbench_tps']} | {r['pgbench_p99_ms']} | {r['ratio_app_vs_pgbench']} | {'yes' if r['target_met'] else 'no'} |"
         for r in app_rows
+    ]
+    lines += [
+        "",
+        "App CPU = user + system time of the gunicorn processes per request; PG CPU = all PostgreSQL "
+        "processes of the machine per request (other people's PostgreSQL work would count too). Load = "
+        "1-minute load average before the cell (2 cores; above 2 the cell shared the CPU with other work).",
     ]
     if prof:
         lines += [
