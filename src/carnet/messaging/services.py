@@ -700,13 +700,7 @@ def conversation_start(
         )
         conversation.save()
         act.conversation = conversation
-        message = _new_message(act, body=body, draft=True)
-        _store_attachments(message, prepared, created)
-        if draft:
-            _trace_draft(act, message, "MESSAGE_DRAFT_SAVE")
-        else:
-            _send(act, message)
-        return message
+        return _write_message(act, body=body, prepared=prepared, created=created, draft=draft)
 
     result: Message = _run(write)
     return result
@@ -714,6 +708,17 @@ def conversation_start(
 
 # --------------------------------------------------------------------------------------------------
 # Replies and drafts
+
+
+def _write_message(act: _Act, *, body: str, prepared: Any, created: list[Blob], draft: bool) -> Message:
+    """The message of a start or a reply: stored with its attachments, then saved as a draft or sent."""
+    message = _new_message(act, body=body, draft=True)
+    _store_attachments(message, prepared, created)
+    if draft:
+        _trace_draft(act, message, "MESSAGE_DRAFT_SAVE")
+    else:
+        _send(act, message)
+    return message
 
 
 def message_reply(
@@ -752,13 +757,7 @@ def message_reply(
         if not recheck:
             error = _reply_error(act.conversation) if act.side == Side.PATIENT else None
             raise error or NotFoundOrForbidden(NOT_FOUND, code="not_found")
-        message = _new_message(act, body=body, draft=True)
-        _store_attachments(message, prepared, created)
-        if draft:
-            _trace_draft(act, message, "MESSAGE_DRAFT_SAVE")
-        else:
-            _send(act, message)
-        return message
+        return _write_message(act, body=body, prepared=prepared, created=created, draft=draft)
 
     result: Message = _run(write)
     return result
