@@ -9,12 +9,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
+from django.db.models import Field, Model
+from django.db.models.constants import OnConflict
 
 from carnet.common import clock
 from carnet.common.actors import Actor
@@ -79,50 +84,165 @@ def trace(
     outcome: str = "ALLOW",
     details: dict[str, Any] | None = None,
 ) -> Trace:
-    """Append one trace to the patient's chain. ``details`` must never hold health data."""
-    if not connection.in_atomic_block:
+    """Append one trace to the patient's chain. ``details`` must never hold health data.
+
+    Every read of the record goes through here (invariant 2, R-TR-1), so the write is plain SQL built
+    once from ``Trace._meta`` / ``ChainHead._meta`` (``_TraceSQL``), with every value bound and converted
+    by its own model field exactly as ``Model.save()`` would: the ORM's query compilation cost more than
+    the round trips. Steady state: 2 statements on PostgreSQL (lock the head; insert the link and move
+    the head in one ``WITH ... INSERT ... UPDATE``), 3 elsewhere (lock, ``INSERT``, ``UPDATE``). The row
+    is an ordinary ``INSERT``, so the append-only triggers (migration ``0002``) are not in the way.
+    Returns the saved ``Trace`` (primary key set), the same instance ``Model.save()`` would have left.
+    """
+    conn = connections[DEFAULT_DB_ALIAS]
+    if not conn.in_atomic_block:
         raise RuntimeError("trace() must run inside the transaction of the act it records")
     if group not in GROUPS:
         raise ValueError(f"unknown trace group {group!r}")
+    sql = _trace_sql(conn)
     chain = chain_for(patient_id)
-    head = _lock_head(chain)
-    entry = Trace(
-        chain=chain,
-        patient_id=patient_id,
-        seq=head.seq + 1,
-        at=clock.now(),
-        actor_kind=str(actor.kind),
-        actor_id=str(actor.id)[:64],
-        actor_label=actor.label[:200],
-        action=action,
-        group=group,
-        object_type=object_type,
-        object_id=str(object_id),
-        mode=mode,
-        reason=reason[:500],
-        outcome=outcome,
-        details=json.loads(json.dumps(details or {})),  # hash what the JSON column will give back
-        prev_hash=head.head_hash,
-    )
-    entry.hash = link_hash(entry.prev_hash, trace_fields(entry))
-    entry.save()
-    ChainHead.objects.filter(chain=chain).update(seq=entry.seq, head_hash=entry.hash)
+    with conn.cursor() as cursor:
+        head_seq, head_hash = _lock_head(cursor, chain, sql)
+        entry = Trace(
+            chain=chain,
+            patient_id=patient_id,
+            seq=head_seq + 1,
+            at=clock.now(),
+            actor_kind=str(actor.kind),
+            actor_id=str(actor.id)[:64],
+            actor_label=actor.label[:200],
+            action=action,
+            group=group,
+            object_type=object_type,
+            object_id=str(object_id),
+            mode=mode,
+            reason=reason[:500],
+            outcome=outcome,
+            details=json.loads(json.dumps(details or {})),  # hash what the JSON column will give back
+            prev_hash=head_hash,
+        )
+        entry.hash = link_hash(entry.prev_hash, trace_fields(entry))
+        # What Model.save() would send: each field's own conversion (aware ``at`` -> the backend's
+        # datetime, ``details`` -> jsonb / JSON text), in the column order of the statement.
+        values: list[Any] = [f.get_db_prep_save(getattr(entry, f.attname), conn) for f in sql.fields]
+        move: list[Any] = [entry.seq, entry.hash, chain]
+        if sql.move_head is None:  # PostgreSQL: link and head in ONE statement
+            cursor.execute(sql.append, [*values, *move])
+            row = cursor.fetchone()
+            if row is None:  # the locked head cannot vanish; never leave a link without its head
+                raise RuntimeError(f"chain head {chain!r} not found while appending")
+            pk = row[0]
+        else:
+            cursor.execute(sql.append, values)
+            pk = cursor.fetchone()[0] if sql.returning else conn.ops.last_insert_id(cursor, *sql.pk)
+            cursor.execute(sql.move_head, move)
+            if cursor.rowcount != 1:
+                raise RuntimeError(f"chain head {chain!r} not found while appending")
+    entry.pk = pk
+    entry._state.adding = False
+    entry._state.db = conn.alias
     return entry
 
 
-def _lock_head(chain: str) -> ChainHead:
-    """The chain's head, row-locked until the transaction ends (so two appends never fork the chain).
+@dataclass(frozen=True)
+class _TraceSQL:
+    """The statements of ``trace()`` for one database backend, built once from the models' ``_meta``.
+
+    Only table and column names (quoted by the backend) are formatted into the SQL; every value is a
+    bound ``%s`` parameter.
+    """
+
+    fields: tuple[Field[Any, Any], ...]  # the columns of ``append``'s INSERT, in order (all but the pk)
+    lock: str  # (seq, head_hash) of one head, FOR UPDATE where the backend has it
+    create_head: str  # a new head (chain, seq, head_hash), ignoring a concurrent creation
+    head_defaults: tuple[Any, Any]  # ChainHead's seq and head_hash defaults (0, GENESIS)
+    append: str  # INSERT of the link (PostgreSQL: + UPDATE of the head, returning the link's id)
+    move_head: str | None  # UPDATE of the head when ``append`` does not do it
+    returning: bool  # ``append`` returns the new id
+    pk: tuple[str, str]  # (table, pk column) for ``last_insert_id`` when it does not
+
+
+_TRACE_SQL: dict[str, _TraceSQL] = {}
+
+
+def _trace_sql(conn: BaseDatabaseWrapper) -> _TraceSQL:
+    sql = _TRACE_SQL.get(conn.vendor)
+    if sql is None:
+        sql = _TRACE_SQL[conn.vendor] = _build_trace_sql(conn)
+    return sql
+
+
+def _build_trace_sql(conn: BaseDatabaseWrapper) -> _TraceSQL:
+    quote = conn.ops.quote_name
+    heads = ChainHead._meta
+    head_fields = [_concrete(ChainHead, name) for name in ("chain", "seq", "head_hash")]
+    table = quote(heads.db_table)
+    chain, seq, head_hash = (quote(f.column) for f in head_fields)
+    lock = f"SELECT {seq}, {head_hash} FROM {table} WHERE {chain} = %s"  # noqa: S608 (names from _meta)
+    if conn.features.has_select_for_update:
+        lock += " FOR UPDATE"
+    ignore = OnConflict.IGNORE
+    create_head = " ".join(
+        part
+        for part in (
+            conn.ops.insert_statement(on_conflict=ignore),  # INSERT INTO / INSERT OR IGNORE INTO
+            f"{table} ({chain}, {seq}, {head_hash}) VALUES (%s, %s, %s)",
+            conn.ops.on_conflict_suffix_sql(head_fields, ignore, None, None),  # ON CONFLICT DO NOTHING
+        )
+        if part
+    )
+    move_head = f"UPDATE {table} SET {seq} = %s, {head_hash} = %s WHERE {chain} = %s"  # noqa: S608
+
+    traces = Trace._meta
+    fields = tuple(f for f in traces.concrete_fields if not f.primary_key)
+    pk = quote(traces.pk.column)
+    insert = (
+        f"INSERT INTO {quote(traces.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    returning = conn.features.can_return_columns_from_insert
+    if conn.vendor == "postgresql":  # data-modifying WITH: one round trip for the link and the head
+        with_insert = f"WITH ins AS ({insert} RETURNING {pk})"
+        append = f"{with_insert} {move_head} RETURNING (SELECT {pk} FROM ins)"  # noqa: S608 (names from _meta)
+        move = None
+    else:
+        append, move = (f"{insert} RETURNING {pk}" if returning else insert), move_head
+    return _TraceSQL(
+        fields=fields,
+        lock=lock,
+        create_head=create_head,
+        head_defaults=(head_fields[1].get_default(), head_fields[2].get_default()),
+        append=append,
+        move_head=move,
+        returning=returning,
+        pk=(traces.db_table, traces.pk.column),
+    )
+
+
+def _lock_head(cursor: CursorWrapper, chain: str, sql: _TraceSQL) -> tuple[int, str]:
+    """``(seq, head_hash)`` of the chain's head, row-locked until the transaction ends (so two appends
+    never fork the chain; ADR 0002). SQLite has no row lock: its writers are serialised anyway
+    (``BEGIN IMMEDIATE``).
 
     Common case: ONE statement (``SELECT ... FOR UPDATE``). Only the first trace of a chain creates its
-    head, with ``INSERT ... ON CONFLICT DO NOTHING`` so two first traces racing both end up locking the
-    same row (the loser waits for the winner's commit, then reads its head).
+    head, with ``INSERT ... ON CONFLICT DO NOTHING`` (SQLite: ``INSERT OR IGNORE``) so two first traces
+    racing both end up locking the same row (the loser waits for the winner's commit, then reads its head).
     """
-    locked = ChainHead.objects.select_for_update(of=("self",)).filter(chain=chain)
-    head = next(iter(locked[:1]), None)  # unique key: no ORDER BY to build
-    if head is None:
-        ChainHead.objects.bulk_create([ChainHead(chain=chain)], ignore_conflicts=True)
-        head = locked.get()
-    return head
+    cursor.execute(sql.lock, [chain])
+    row = cursor.fetchone()
+    if row is None:
+        cursor.execute(sql.create_head, [chain, *sql.head_defaults])
+        cursor.execute(sql.lock, [chain])
+        row = cursor.fetchone()
+        if row is None:  # heads are never deleted
+            raise RuntimeError(f"chain head {chain!r} could not be created")
+    return int(row[0]), str(row[1])
+
+
+def _concrete(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field) and field.concrete  # a model definition, not input
+    return field
 
 
 # --- signed checkpoints --------------------------------------------------------------------------
