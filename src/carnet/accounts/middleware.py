@@ -23,6 +23,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse
 
 from carnet.common import clock
+from carnet.common.rawsql import Columns, column, fetchone, table
 
 from .models import Device
 
@@ -30,6 +31,17 @@ DEVICE_SESSION_KEY = "carnet_device"
 SESSION_REFRESH_KEY = "carnet_refreshed"
 LAST_SEEN_EVERY = timedelta(minutes=1)
 SESSION_REFRESH_EVERY = timedelta(minutes=1)
+# Read on every authenticated request: plain SQL (carnet.common.rawsql), not an ORM query to compile.
+_DEVICE = Columns(Device, "d", only=["user", "revoked_at", "ended_at", "last_seen_at", "session_key"])
+
+
+def _device(device_id: object, user_id: int) -> Device | None:
+    sql = f"SELECT {_DEVICE.sql()} FROM {table(Device)} d WHERE d.id = %s AND d.{column(Device, 'user')} = %s"  # noqa: S608
+    try:
+        row = fetchone(sql, [int(device_id), user_id])  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None
+    return _DEVICE.load(row) if row is not None else None
 
 
 class DeviceMiddleware:
@@ -41,7 +53,7 @@ class DeviceMiddleware:
         user = getattr(request, "user", None)
         device_id = session.get(DEVICE_SESSION_KEY) if session is not None else None
         if device_id is not None and user is not None and user.is_authenticated:
-            device = Device.objects.filter(pk=device_id, user_id=user.pk).first()
+            device = _device(device_id, user.pk)
             if device is None or device.revoked_at is not None or device.ended_at is not None:
                 logout(request)
             else:

@@ -31,6 +31,7 @@ from carnet.common.errors import DomainError
 from carnet.spaces.acting import SESSION_KEY as ACTING_SESSION_KEY
 
 from . import selectors, services
+from .backends import BACKEND_PATH
 from .forms import (
     ActivationCredentialsForm,
     ActivationIdentifyForm,
@@ -166,7 +167,7 @@ def _second_step_url(user: User) -> str:
 def _finish_login(request: HttpRequest, user: User, state: dict[str, Any]) -> HttpResponse:
     """Both factors passed: log in (the session key rotates), enrol the device, go home."""
     request.session.pop(LOGIN_SESSION_KEY, None)
-    auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    auth_login(request, user, backend=BACKEND_PATH)
     if request.session.session_key is None:
         request.session.save()
     device = services.login_complete(

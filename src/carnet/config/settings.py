@@ -127,12 +127,18 @@ DATABASES = {
         conn_max_age=env_int("CARNET_DB_CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool("CARNET_DB_SERVER_SIDE_BINDING", False):
+    # psycopg binds parameters on the server and prepares a statement after 5 executions (its
+    # prepare_threshold): PostgreSQL then skips parsing and planning the hot statements (bench/README.md).
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# ModelBackend with the per-request user load in one statement (user + person + professional + qualification).
+AUTHENTICATION_BACKENDS = ["carnet.accounts.backends.AccountBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "spaces:home"
 
@@ -192,6 +198,14 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "carnet"}
     )
 }
+# Sessions are read on every request. With a cache shared by every process (CARNET_CACHE_URL, Redis) they
+# are read from it and written through to the database (``cached_db``: a cache flush only costs re-reads);
+# a logout or a revoked device deletes both. With the per-process default cache a logout in one process
+# would not reach the others, so the database alone is used.
+SESSION_ENGINE = env(
+    "CARNET_SESSION_ENGINE",
+    "carnet.accounts.sessions.cached_db" if env("CARNET_CACHE_URL") else "carnet.accounts.sessions.db",
+)
 
 # E-mail: the embedded default writes into the local outbox (shown on /demo/outbox/ when CARNET_DEMO=1).
 EMAIL_BACKEND = env("CARNET_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
@@ -240,8 +254,12 @@ CARNET_MAX_HELPED_PER_CAREGIVER = 5  # R-DEL-2
 
 # Documents and access (SPEC §2.7, R-AC-16, R-EM-6 [I]).
 CARNET_PATIENT_UPLOAD_MAX_BYTES = env_int("CARNET_PATIENT_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)  # R-FMT-3
-CARNET_DOCUMENT_MAX_BYTES = env_int("CARNET_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)  # [I] professional documents
-CARNET_TEMPORARY_CODE_MINUTES = env_int("CARNET_TEMPORARY_CODE_MINUTES", 60)  # R-AC-16 [I] one-time code validity
+CARNET_DOCUMENT_MAX_BYTES = env_int(
+    "CARNET_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024
+)  # [I] professional documents
+CARNET_TEMPORARY_CODE_MINUTES = env_int(
+    "CARNET_TEMPORARY_CODE_MINUTES", 60
+)  # R-AC-16 [I] one-time code validity
 CARNET_TEMPORARY_ACCESS_HOURS = env_int("CARNET_TEMPORARY_ACCESS_HOURS", 24)  # R-AC-16 [I] access it grants
 
 # Messaging (SPEC §5; [I] limits: SPEC §12.3 leaves the attachment size open).
