@@ -8,9 +8,11 @@ recorded, R-AC-14) and the session was refreshed less than a minute ago. Under p
 transaction is a savepoint (``SAVEPOINT`` + ``RELEASE``, counted below); in production it is ``BEGIN`` +
 ``COMMIT``: ONE commit per read, the session is not rewritten.
 
-Statements of a list: session, user, patient (+ space), professional (+ qualification); in the read's
-transaction: standing (+ blocks), emergency settings, consents, documents, chain head ``FOR UPDATE``,
-trace ``INSERT``, chain head ``UPDATE``.
+Statements of a list: session, user (+ person, professional, qualification: one JOIN), patient (+ space);
+in the read's transaction: emergency settings + standings (blocks) + consents (one statement), documents
+(+ authors, replaced version, blob), chain head ``FOR UPDATE``, trace ``INSERT`` and chain head ``UPDATE``
+(one ``WITH ... INSERT ... UPDATE`` statement on PostgreSQL, two on SQLite). The hot statements are plain
+SQL (``carnet.common.rawsql``), which is what made the read cheap (bench/README.md).
 """
 
 from __future__ import annotations
@@ -34,9 +36,10 @@ from carnet.spaces.models import HealthSpace, SpaceStatus
 from tests.api.conftest import professional_client
 from tests.records.helpers import World, deposit_pdf, pro_actor, traces
 
+
 # Steady state, under pytest (savepoint counted as 2 statements).
-LIST_QUERIES = 13
-OPEN_QUERIES = 13
+def _read_queries() -> int:
+    return 9 if connection.vendor == "postgresql" else 10
 
 
 def _consent(world: World, *pros: Any) -> None:
@@ -67,7 +70,7 @@ def test_professional_lists_a_record_in_a_fixed_number_of_queries(
     deposit_pdf(world, world.gp)
     http = professional_client(world.gp)
     _warm(world, http)
-    with django_assert_num_queries(LIST_QUERIES):
+    with django_assert_num_queries(_read_queries()):
         response = http.get(_list_url(world))
     assert response.status_code == 200 and response.json()["count"] == 1
 
@@ -85,7 +88,7 @@ def test_the_list_costs_the_same_queries_with_more_documents(world: World) -> No
     with CaptureQueriesContext(connection) as six:
         response = http.get(_list_url(world))
     assert response.json()["count"] == 6
-    assert len(six.captured_queries) == len(one.captured_queries) == LIST_QUERIES
+    assert len(six.captured_queries) == len(one.captured_queries) == _read_queries()
 
 
 def test_professional_opens_a_document_in_a_fixed_number_of_queries(
@@ -96,7 +99,7 @@ def test_professional_opens_a_document_in_a_fixed_number_of_queries(
     doc = deposit_pdf(world, world.gp)
     http = professional_client(world.gp)
     _warm(world, http)
-    with django_assert_num_queries(OPEN_QUERIES):
+    with django_assert_num_queries(_read_queries()):
         response = http.get(f"{_list_url(world)}/{doc.public_id}")
     assert response.status_code == 200 and response.json()["id"] == str(doc.public_id)
 
@@ -110,8 +113,10 @@ def test_a_read_resolves_the_patient_and_the_professional_once(world: World) -> 
     with CaptureQueriesContext(connection) as captured:
         http.get(f"{_list_url(world)}/{doc.public_id}")
     sql = _sql(captured)
-    assert sum('FROM "identity_person"' in s for s in sql) == 1
-    assert sum('FROM "identity_professional"' in s for s in sql) == 1
+    assert sum('FROM "identity_person"' in s for s in sql) == 1  # the patient
+    users = [s for s in sql if 'FROM "accounts_user"' in s]
+    assert len(users) == 1 and 'JOIN "identity_professional"' in users[0]  # caller + his professional row
+    assert not any('FROM "identity_professional"' in s for s in sql)
 
 
 def test_the_read_is_decided_and_traced_inside_one_transaction(world: World) -> None:
@@ -128,9 +133,9 @@ def test_the_read_is_decided_and_traced_inside_one_transaction(world: World) -> 
     end = next(i for i, s in enumerate(sql) if s.startswith("RELEASE SAVEPOINT"))
     inside = sql[begin:end]
     assert sum(s.startswith("SAVEPOINT") for s in sql) == 1
-    assert any('FROM "access_carerelation"' in s for s in inside)
+    assert any('"access_carerelation"' in s for s in inside)
     assert any('FROM "records_document"' in s for s in inside)
-    assert any(s.startswith('INSERT INTO "audit_trace"') for s in inside)
+    assert any('INSERT INTO "audit_trace"' in s for s in inside)
 
 
 def test_a_steady_state_read_does_not_rewrite_the_session(world: World) -> None:
@@ -206,12 +211,16 @@ def test_the_gateway_ignores_a_professional_row_not_bound_to_the_users_account(w
     assert scope.professional is not None and scope.professional.pk == world.gp.pk
 
 
-def test_an_appended_trace_costs_three_statements(world: World, django_assert_num_queries: Any) -> None:
-    """R-TR-1 / invariant 3: lock the chain head, insert the link, move the head (no get_or_create)."""
+def test_an_appended_trace_costs_two_or_three_statements(
+    world: World, django_assert_num_queries: Any
+) -> None:
+    """R-TR-1 / invariant 3: lock the chain head, insert the link, move the head (no get_or_create);
+    insert + move are one statement on PostgreSQL."""
     actor = pro_actor(world.gp)
     with transaction.atomic():
         trace(actor=actor, action="CONSULT", patient_id=world.patient.pk)
-    with django_assert_num_queries(5), transaction.atomic():  # + SAVEPOINT / RELEASE
+    expected = 4 if connection.vendor == "postgresql" else 5
+    with django_assert_num_queries(expected), transaction.atomic():  # + SAVEPOINT / RELEASE
         trace(actor=actor, action="CONSULT", patient_id=world.patient.pk)
 
 

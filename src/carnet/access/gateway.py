@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.db import connection
+from django.db.models import Model, QuerySet
 
 from carnet.access import policy
 from carnet.access.facts import (
@@ -55,6 +56,7 @@ from carnet.access.models import (
 from carnet.access.policy import Decision
 from carnet.common import clock
 from carnet.common.actors import Actor, ActorKind
+from carnet.common.rawsql import Columns, fetchall, table
 from carnet.identity.models import Organisation, Person, Professional
 from carnet.records.models import Document
 
@@ -198,20 +200,30 @@ def access_scope(
     kind = str(actor.kind)
     given_professional, professional = professional, None
     acting_person: Person | None = None
-    standing: ProfessionalStanding | None = None
-    standings: list[ProfessionalStanding] = []
-    if kind in _FORBIDDEN:
-        facts = ActorFacts(kind=ForbiddenActorKind(kind), id=str(actor.id))
-    elif kind == ActorKind.PROFESSIONAL:
+    if kind == ActorKind.PROFESSIONAL:
         if given_professional is not None and _is_actors_professional(actor, given_professional):
             professional = given_professional
         else:
             professional = resolve_professional(actor)
+    elif kind == ActorKind.ORGANISATION:
+        organisation = organisation or resolve_organisation(actor)
+    professional_side = kind == ActorKind.ORGANISATION or (
+        kind == ActorKind.PROFESSIONAL and professional is not None
+    )
+    # Emergency settings, standings (blocks, roles, first access) and consents: ONE statement.
+    rows = _patient_rows(
+        patient_id,
+        professional if professional_side else None,
+        organisation if professional_side else None,
+    )
+    standing: ProfessionalStanding | None = None
+    if kind in _FORBIDDEN:
+        facts = ActorFacts(kind=ForbiddenActorKind(kind), id=str(actor.id))
+    elif kind == ActorKind.PROFESSIONAL:
         if professional is None:
             facts = ActorFacts(kind=ActorKind.OPERATOR, id=f"unknown:{actor.id}")  # denied (R-AC-4)
         else:
-            standings = _standings(patient_id, professional, organisation)
-            standing = next((r for r in standings if r.professional_id == professional.pk), None)
+            standing = next((r for r in rows.standings if r.professional_id == professional.pk), None)
             regulator, occupational = _qualification_flags(professional)
             facts = ActorFacts(
                 kind=ActorKind.PROFESSIONAL,
@@ -225,7 +237,6 @@ def access_scope(
                 is_administrator=bool(standing and standing.is_administrator),
             )
     elif kind == ActorKind.ORGANISATION:
-        organisation = organisation or resolve_organisation(actor)
         if organisation is None:
             facts = ActorFacts(kind=ActorKind.OPERATOR, id=f"unknown:{actor.id}")
         else:
@@ -248,7 +259,7 @@ def access_scope(
         caregiver_ids=frozenset(),
         blocked_actor_ids=frozenset(),
         consents=(),
-        emergency=_emergency_facts(patient_id),
+        emergency=rows.emergency,
     )
     if facts.is_patient_side:
         representatives, caregivers = _delegates(patient_id, holder)
@@ -257,13 +268,11 @@ def access_scope(
         )
     if facts.is_professional_side:
         pro = professional if kind == ActorKind.PROFESSIONAL else None
-        if pro is None:
-            standings = _standings(patient_id, None, organisation)
         subjects = _subjects(pro, organisation)
         patient_facts = _replace(
             patient_facts,
-            consents=_consents(patient_id, subjects),
-            blocked_actor_ids=_blocked(standings, subjects),
+            consents=_consents(rows.relations, subjects),
+            blocked_actor_ids=_blocked(rows.standings, subjects),
         )
 
     session: BreakGlassSession | None = None
@@ -327,8 +336,7 @@ def _delegates(patient_id: int, holder: Person | None) -> tuple[frozenset[str], 
     return representatives, caregivers
 
 
-def _emergency_facts(patient_id: int) -> EmergencyFacts:
-    row = _one(EmergencySettings.objects.filter(patient_id=patient_id))
+def _emergency_facts(row: EmergencySettings | None) -> EmergencyFacts:
     if row is None:
         return EmergencyFacts()  # R-EM-5 defaults
     return EmergencyFacts(
@@ -336,6 +344,64 @@ def _emergency_facts(patient_id: int) -> EmergencyFacts:
         btg=EmergencySetting(row.btg),
         masked=EmergencySetting(row.masked),
     )
+
+
+@dataclass(frozen=True)
+class _PatientRows:
+    emergency: EmergencyFacts
+    standings: list[ProfessionalStanding]
+    relations: list[CareRelation]
+
+
+_EMERGENCY = Columns(EmergencySettings, "e")
+_STANDING = Columns(ProfessionalStanding, "st")
+_RELATION = Columns(
+    CareRelation, "cr", only=["kind", "professional", "organisation", "started_at", "expires_at"]
+)
+_PATIENT_ROWS_SQL: dict[str, str] = {}
+
+
+def _patient_rows_sql() -> str:
+    vendor = connection.vendor
+    if vendor not in _PATIENT_ROWS_SQL:
+        _PATIENT_ROWS_SQL[vendor] = (
+            f"SELECT {_EMERGENCY.sql()}, {_STANDING.sql()}, {_RELATION.sql()} "  # noqa: S608 - names from _meta, values bound
+            "FROM (SELECT 1 AS one) AS base "
+            f"LEFT JOIN {table(EmergencySettings)} e ON e.patient_id = %s "
+            f"LEFT JOIN {table(ProfessionalStanding)} st ON st.patient_id = %s "
+            "AND (st.professional_id = %s OR st.organisation_id = %s) "
+            f"LEFT JOIN {table(CareRelation)} cr ON cr.patient_id = %s AND cr.ended_at IS NULL "
+            "AND (cr.professional_id = %s OR cr.organisation_id = %s)"
+        )
+    return _PATIENT_ROWS_SQL[vendor]
+
+
+def _patient_rows(
+    patient_id: int, professional: Professional | None, organisation: Organisation | None
+) -> _PatientRows:
+    """What the policy needs from the patient's access tables, in ONE statement of plain SQL (it runs on
+    every read: ``carnet.common.rawsql``): his emergency settings (R-EM-4/5) and, for a professional-side
+    actor, the standing rows of the professional and of his establishment (médecin traitant,
+    administrator, first access, blocks R-BLK-1) and their active care relations (consents; expiry is the
+    policy's job). Each side is a LEFT JOIN on the patient's rows, so the result has one row per
+    (standing, relation) pair — a handful — or a single row of NULLs."""
+    pro_pk = professional.pk if professional is not None else None
+    org_pk = organisation.pk if organisation is not None else None
+    found = fetchall(
+        _patient_rows_sql(), [patient_id, patient_id, pro_pk, org_pk, patient_id, pro_pk, org_pk]
+    )
+    emergency: EmergencySettings | None = None
+    standings: dict[int, ProfessionalStanding] = {}
+    relations: dict[int, CareRelation] = {}
+    for row in found:
+        emergency = emergency or _EMERGENCY.load(row, 0)
+        standing = _STANDING.load(row, _EMERGENCY.width)
+        if standing is not None:
+            standings.setdefault(standing.pk, standing)
+        relation = _RELATION.load(row, _EMERGENCY.width + _STANDING.width)
+        if relation is not None:
+            relations.setdefault(relation.pk, relation)
+    return _PatientRows(_emergency_facts(emergency), list(standings.values()), list(relations.values()))
 
 
 def _is_actors_professional(actor: Actor, professional: Professional) -> bool:
@@ -364,54 +430,22 @@ def _subjects(
     return subjects
 
 
-def _subject_filter(professional_pk: int | None, organisation_pk: int | None) -> Q:
-    condition = Q(pk__in=[])
-    if professional_pk is not None:
-        condition |= Q(professional_id=professional_pk)
-    if organisation_pk is not None:
-        condition |= Q(organisation_id=organisation_pk)
-    return condition
-
-
-def _standings(
-    patient_id: int, professional: Professional | None, organisation: Organisation | None
-) -> list[ProfessionalStanding]:
-    """The standing rows of the professional and of his establishment on this record, in ONE query:
-    the professional's own row (médecin traitant, administrator, first access) and the blocks (R-BLK-1)."""
-    if professional is None and organisation is None:
-        return []
-    return list(
-        ProfessionalStanding.objects.filter(patient_id=patient_id).filter(
-            _subject_filter(
-                professional.pk if professional is not None else None,
-                organisation.pk if organisation is not None else None,
-            )
-        )
-    )
-
-
-def _consents(patient_id: int, subjects: dict[tuple[str, int], str]) -> tuple[Consent, ...]:
-    """Active (not ended) relations of the actor or his establishment; expiry is the policy's job."""
-    if not subjects:
-        return ()
-    pro_pk = next((pk for (column, pk) in subjects if column == "professional_id"), None)
-    org_pk = next((pk for (column, pk) in subjects if column == "organisation_id"), None)
-    rows = (
-        CareRelation.objects.filter(patient_id=patient_id, ended_at__isnull=True)
-        .filter(_subject_filter(pro_pk, org_pk))
-        .values_list("kind", "professional_id", "organisation_id", "started_at", "expires_at")
-    )
+def _consents(relations: list[CareRelation], subjects: dict[tuple[str, int], str]) -> tuple[Consent, ...]:
+    """The actor's (or his establishment's) active relations as the policy's ``Consent`` facts."""
     consents = []
-    for kind, pro_id, org_id, started_at, expires_at in rows:
-        subject = (
-            subjects["professional_id", pro_id] if pro_id is not None else subjects["organisation_id", org_id]
-        )
+    for relation in relations:
+        if relation.professional_id is not None:
+            subject = subjects.get(("professional_id", relation.professional_id))
+        else:
+            subject = subjects.get(("organisation_id", relation.organisation_id))  # type: ignore[arg-type]
+        if subject is None:
+            continue
         consents.append(
             Consent(
                 subject_id=subject,
-                kind=_RELATION_TO_CONSENT[RelationKind(kind)],
-                granted_at=started_at,
-                expires_at=expires_at,
+                kind=_RELATION_TO_CONSENT[RelationKind(relation.kind)],
+                granted_at=relation.started_at,
+                expires_at=relation.expires_at,
             )
         )
     return tuple(consents)

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import uuid
 
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from carnet.accounts.models import Role, User
 from carnet.common.errors import DomainError, NotFoundOrForbidden
+from carnet.common.rawsql import Columns, column, fetchone, link, table
 from carnet.identity.models import Organisation, Person, Professional
 from carnet.identity.selectors import person_find_by_ins
+from carnet.spaces.models import HealthSpace
 
 NOT_FOUND = _("Dossier introuvable ou action non autorisée.")
 INS_OIDS = frozenset(
@@ -34,16 +37,28 @@ def _uuid(value: object) -> uuid.UUID | None:
         return None
 
 
+_PERSON = Columns(Person, "p")
+_SPACE = Columns(HealthSpace, "s")
+
+
 def patient_by_public_id(value: object) -> Person:
-    """The person behind a public id (with his space, so ``access.gateway.access_scope`` reuses the row)."""
+    """The person behind a public id, with his space cached (``access.gateway.access_scope`` reuses both).
+
+    On every API read: one statement of plain SQL (``carnet.common.rawsql``), not an ORM query."""
     wanted = _uuid(value)
-    person = (
-        next(iter(Person.objects.select_related("space").filter(public_id=wanted)[:1]), None)
-        if wanted is not None
-        else None
+    if wanted is None:
+        raise _not_found()
+    row = fetchone(
+        f"SELECT {_PERSON.sql()}, {_SPACE.sql()} FROM {table(Person)} p "  # noqa: S608 - names from _meta
+        f"LEFT JOIN {table(HealthSpace)} s ON s.{column(HealthSpace, 'person')} = p.id "
+        f"WHERE p.{column(Person, 'public_id')} = %s",
+        [Person._meta.get_field("public_id").get_db_prep_value(wanted, connection, prepared=False)],
     )
+    person = _PERSON.load(row) if row is not None else None
     if person is None:
         raise _not_found()
+    assert row is not None
+    link(person, "space", _SPACE.load(row, _PERSON.width))
     return person
 
 
@@ -93,6 +108,11 @@ def professional_of_user(user: User | None) -> Professional | None:
     """
     if user is None or user.role != Role.PROFESSIONAL or user.professional_id is None:
         return None
+    relation = User._meta.get_field("professional")
+    if relation.is_cached(user):  # loaded with the user (accounts.backends)
+        cached: Professional | None = user.professional
+        if cached is not None and Professional._meta.get_field("access_qualification").is_cached(cached):
+            return cached
     found = next(
         iter(Professional.objects.select_related("access_qualification").filter(pk=user.professional_id)[:1]),
         None,

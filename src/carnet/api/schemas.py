@@ -10,6 +10,7 @@ import uuid
 from datetime import date, datetime
 
 from ninja import Field, Schema
+from pydantic import BaseModel
 
 from carnet.access.facts import AccessMode
 
@@ -47,13 +48,17 @@ class PatientRef(Schema):
     ins_oid: str | None = Field(default=None, max_length=48)
 
 
-class AuthorOut(Schema):
+# The document read shapes are plain pydantic models, built field by field in the handlers
+# (``api.routers.documents.document_out``), never read off ORM objects: ninja's ``Schema`` would re-walk
+# every built instance through its attribute resolver, which on a 12-document list cost more than the
+# policy decisions (bench/README.md). Same OpenAPI, same JSON.
+class AuthorOut(BaseModel):
     kind: str
     id: str | None = None
     name: str = ""
 
 
-class DocumentOut(Schema):
+class DocumentOut(BaseModel):
     id: uuid.UUID
     patient_id: uuid.UUID
     status: str
@@ -74,7 +79,7 @@ class DocumentOut(Schema):
     category: str
 
 
-class DocumentListOut(Schema):
+class DocumentListOut(BaseModel):
     patient_id: uuid.UUID
     count: int
     documents: list[DocumentOut]

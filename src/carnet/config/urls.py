@@ -4,6 +4,9 @@ from django.views.i18n import set_language
 from carnet.api.api import api
 
 urlpatterns = [
+    # Machine clients first: their prefixes are matched before the ~20 page modules are walked.
+    path("api/", api.urls),
+    path("fhir/", include("carnet.fhir.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("carnet.spaces.urls")),
     path("", include("carnet.accounts.urls")),
@@ -21,8 +24,6 @@ urlpatterns = [
     path("backoffice/", include("carnet.backoffice.urls")),
     path("", include("carnet.notifications.urls_space")),
     path("demo/", include("carnet.notifications.urls")),
-    path("api/", api.urls),
-    path("fhir/", include("carnet.fhir.urls")),
 ]
 
 handler404 = "carnet.common.views.not_found"
