@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.test import Client
@@ -98,10 +98,13 @@ def test_legal_representative_falls_back_to_self_when_the_child_turns_18(clock, 
     parent = patient()
     child = new_person(birth_date=date(2008, 1, 10), insured_under=parent)
     svc.minor_attach(child=child, representative=parent, actor=Actor.insurance())
+    clock.freeze(
+        datetime(2026, 1, 9, 22, 50, tzinfo=UTC)
+    )  # 23:50 in Paris, 10 minutes before the 18th birthday
     client = logged_in(parent)
     client.post(reverse("delegation:acting_for"), {"person": str(child.public_id)})
     assert current_context(client).kind == ActorKind.LEGAL_REPRESENTATIVE
-    clock.advance(days=5)
+    clock.advance(minutes=20)  # the same (still valid, 30-minute idle) session, the day after
     assert current_context(client).is_self
     response = client.post(reverse("delegation:acting_for"), {"person": str(child.public_id)})
     assert response.status_code == 404

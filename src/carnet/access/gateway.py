@@ -184,8 +184,8 @@ def access_scope(
     are ignored and the rows are read as usual. Load ``patient`` with ``select_related("space")`` and
     ``professional`` with ``select_related("access_qualification")`` to save the most.
 
-    Professional side, steady state: 3 queries (standing + blocks, consents, emergency settings) when both
-    rows are given, 5 otherwise.
+    Professional side, steady state: ONE statement (emergency settings + standings + consents,
+    ``_patient_rows``) when both rows are given; the rows' own lookups otherwise.
     """
     mode = AccessMode(mode)
     now = clock.now()

@@ -79,5 +79,8 @@ class AccountBackend(ModelBackend):
             pk = User._meta.pk.to_python(user_id)
         except (TypeError, ValueError, ValidationError):  # a tampered session id is simply no user
             return None
+        low, high = connection.ops.integer_field_range(User._meta.pk.get_internal_type())
+        if pk is None or not low <= pk <= high:  # out of the column's range: no such row (as the ORM says)
+            return None
         user = user_with_relations(pk)
         return user if user is not None and self.user_can_authenticate(user) else None
