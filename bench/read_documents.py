@@ -2,20 +2,32 @@
 same query mix run raw with pgbench in the same run.
 
     .venv/bin/python bench/read_documents.py [--target auto|api|bench-view] [--duration 20]
-        [--connections 8,32] [--server gthread] [--workers 4] [--threads 4] [--keep] [--no-profile]
+        [--connections 8,32] [--server sync|gthread|granian] [--workers 4] [--threads 4]
+        [--server-env KEY=VALUE ...] [--no-floors] [--db carnet_bench_read] [--keep] [--no-profile]
 
-Set-up (on a fresh database ``carnet_bench_read``): P patients with an activated space and D documents
-each (deposited through ``document_deposit``), R professional accounts each holding an explicit consent
-for every patient (``access.services.care_relation_record``), one logged-in session per professional.
-Every (professional, patient) pair is read once before measuring, so the measured reads are steady
-state: policy decision + ``DOCUMENT_LIST``/``CONSULT`` trace (hash chain append, row lock on the
-patient's chain head) + the first-access check of ``professional_read_recorded`` (the e-mail itself
-is only queued on a first access, i.e. during the warm-up).
+Set-up (on a fresh database ``--db``, default ``carnet_bench_read``, dropped at the end unless ``--keep``):
+P patients with an activated space and D documents each (deposited through ``document_deposit``), R
+professional accounts each holding an explicit consent for every patient
+(``access.services.care_relation_record``), one logged-in session per professional. Every (professional,
+patient) pair is read once before measuring, so the measured reads are steady state: policy decision +
+``DOCUMENT_LIST``/``CONSULT`` trace (hash chain append, row lock on the patient's chain head) + the
+first-access check of ``professional_read_recorded`` (the e-mail itself is only queued on a first access,
+i.e. during the warm-up).
 
-Server: gunicorn (installed in the venv for the bench only, NOT a project dependency), WSGI
-``carnet.config.wsgi``, persistent DB connections (``CARNET_DB_CONN_MAX_AGE=600``). Load: wrk (Debian
-package), 2 threads, N keep-alive connections, fixed duration; each request picks a random
+Server (``--server``, default ``DEFAULT_SERVER``): gunicorn ``sync`` (``--workers`` processes) or
+``gthread`` (``--workers`` x ``--threads``), or granian 2.x (``--interface wsgi``, ``--workers`` processes x
+``--threads`` blocking threads, ``--backpressure`` concurrent requests per worker, default = threads); all
+three are installed in the venv for the bench only, NOT project dependencies. WSGI ``carnet.config.wsgi``,
+persistent DB connections (``CARNET_DB_CONN_MAX_AGE=600``); ``--server-env KEY=VALUE`` (repeatable) adds
+environment for the server process only (e.g. ``CARNET_CACHE_URL=redis://127.0.0.1:6379/5``). Load: wrk
+(Debian package), 2 threads, N keep-alive connections, fixed duration; each request picks a random
 (professional, patient, document). Scenarios: ``mix`` (1 list : 1 open), ``list``, ``open``.
+
+Framework floors (``--floors``, default on), same server, same run, after the scenarios of each connection
+count: ``anonymous`` (the whole middleware stack, no cookie, no database), ``session`` (the first session's
+cookie: session + user loaded) and ``session-trace`` (the same plus one ``audit.services.trace`` in a
+transaction on a fixed bench patient's chain: the floor of any traced act). Each app row gets
+``ratio_vs_floor_session`` = its 2xx req/s / the ``session`` floor's at the same connection count.
 
 Target: ``api`` = the JSON API (``/api/.../patients/<uuid>/documents[/<uuid>]``, session auth of the
 professional) when it is mounted; ``bench-view`` = two minimal JSON views in ``bench/benchsite`` making
@@ -60,8 +72,15 @@ from _common import (
     write_results,
 )
 
-DB = "carnet_bench_read"
+DB = "carnet_bench_read"  # the default of --db
 BENCH = REPO / "bench"
+SERVERS = ("sync", "gthread", "granian")
+DEFAULT_SERVER = "sync"  # the default of --server: the server the published results are measured with
+FLOORS = {  # name -> path of the bench view (bench/benchsite/views.py)
+    "anonymous": "/bench/floor/anonymous",
+    "session": "/bench/floor/session",
+    "session-trace": "/bench/floor/session-trace",
+}
 
 
 def _free_port() -> int:
@@ -117,11 +136,18 @@ def build_world(patients: int, docs: int, readers: int, sessions_per_reader: int
                 title=f"Compte rendu de consultation {j + 1}",
             )
         people.append(person)
+    from importlib import import_module
+
     from django.conf import settings
     from django.contrib.sessions.models import Session
 
+    from carnet.accounts.middleware import DEVICE_SESSION_KEY
+    from carnet.accounts.services import login_complete
+
+    session_store = import_module(settings.SESSION_ENGINE).SessionStore
+
     sessions = []
-    pro_ids, user_ids = [], []
+    pro_ids, user_ids, device_ids = [], [], []
     for i in range(readers):
         pro = ProfessionalFactory(profession_code="G15_10", specialty_code="G15_10/SM54")
         user = User.objects.create_user(
@@ -142,6 +168,16 @@ def build_world(patients: int, docs: int, readers: int, sessions_per_reader: int
                 session_key=key
             )
             client.cookies[settings.SESSION_COOKIE_NAME] = key
+            # As after the real two-factor login: the browser is an enrolled Device (accounts.services.
+            # login_complete) whose id the session carries, so every request pays the device check of
+            # accounts.middleware.DeviceMiddleware (revoked device -> logged out, R-LC-12).
+            device = login_complete(
+                user=user, session_key=key, user_agent="Mozilla/5.0 (X11; Linux) Firefox/140"
+            )
+            store = session_store(session_key=key)
+            store[DEVICE_SESSION_KEY] = device.pk
+            store.save()
+            device_ids.append(device.pk)
             sessions.append({"user": user, "cookie": key, "client": client})
     assert pro_ids == list(range(pro_ids[0], pro_ids[0] + readers)), (
         "reader professionals must have contiguous ids"
@@ -163,6 +199,9 @@ def build_world(patients: int, docs: int, readers: int, sessions_per_reader: int
         assert ids == list(range(first_doc + index * docs, first_doc + (index + 1) * docs)), (
             "document ids must be contiguous"
         )
+    assert device_ids == list(range(device_ids[0], device_ids[0] + len(sessions))), (
+        "devices must have contiguous ids (pgbench: device of session s = dvmin + s)"
+    )
     variables = {
         "pmin": person_ids[0],
         "npatients": patients,
@@ -172,6 +211,7 @@ def build_world(patients: int, docs: int, readers: int, sessions_per_reader: int
         "prmin": pro_ids[0],
         "nsessions": len(sessions),
         "perreader": sessions_per_reader,
+        "dvmin": device_ids[0],
     }
     doc_ids = {
         p.pk: [str(d) for d in Document.objects.filter(patient_id=p.pk).values_list("public_id", flat=True)]
@@ -249,7 +289,32 @@ def warm_up_and_capture(world: dict[str, Any], prefix: str) -> dict[str, Any]:
 # Server and load
 
 
-def start_server(env: dict[str, str], args: argparse.Namespace, log: Path) -> subprocess.Popen[bytes]:
+def server_command(args: argparse.Namespace) -> list[str]:
+    """The command line of the WSGI server (gunicorn sync / gthread, or granian)."""
+    if args.server == "granian":
+        return [
+            str(VENV / "granian"),
+            "--interface",
+            "wsgi",
+            "--http",
+            "1",  # wrk speaks HTTP/1.1; behind a reverse proxy the app server does too
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(PORT),
+            "--workers",
+            str(args.workers),
+            "--blocking-threads",
+            str(args.threads),
+            "--backlog",
+            "2048",
+            "--backpressure",
+            str(args.backpressure or args.threads),
+            "--no-ws",
+            "--log-level",
+            "warning",
+            "carnet.config.wsgi:application",
+        ]
     cmd = [
         str(VENV / "gunicorn"),
         "carnet.config.wsgi:application",
@@ -268,14 +333,36 @@ def start_server(env: dict[str, str], args: argparse.Namespace, log: Path) -> su
     ]
     if args.server == "gthread":
         cmd += ["-k", "gthread", "--threads", str(args.threads)]
+    return cmd
+
+
+def server_description(args: argparse.Namespace) -> str:
+    if args.server == "granian":
+        from importlib.metadata import version
+
+        return (
+            f"granian {version('granian')} wsgi workers={args.workers} blocking-threads={args.threads} "
+            f"backpressure={args.backpressure or args.threads}"
+        )
+    return f"gunicorn {args.server} workers={args.workers}" + (
+        f" threads={args.threads}" if args.server == "gthread" else ""
+    )
+
+
+def start_server(env: dict[str, str], args: argparse.Namespace, log: Path) -> subprocess.Popen[bytes]:
+    """Start the server in its own session (its workers share its process group, which ``_cpu_ticks``
+    accounts as "app"); return once it answers HTTP."""
+    if args.server == "granian":  # granian has no --pythonpath
+        paths = [str(REPO / "src"), str(BENCH), str(REPO)]
+        env = {**env, "PYTHONPATH": os.pathsep.join(paths + [p for p in [env.get("PYTHONPATH", "")] if p])}
     proc = subprocess.Popen(
-        cmd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
+        server_command(args), env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
     )
     _SERVER_PGID[0] = proc.pid  # its own session: the workers share its process group
     deadline = time.time() + 30
     while time.time() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"gunicorn exited, see {log}")
+            raise SystemExit(f"{args.server} exited, see {log}")
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{PORT}/", timeout=2)
             return proc
@@ -284,7 +371,7 @@ def start_server(env: dict[str, str], args: argparse.Namespace, log: Path) -> su
         except OSError:
             time.sleep(0.3)
     stop_server(proc)
-    raise SystemExit(f"gunicorn did not start, see {log}")
+    raise SystemExit(f"{args.server} did not start, see {log}")
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
@@ -305,7 +392,7 @@ def wait_quiet(threshold: float, max_wait: int) -> None:
 
 
 def _cpu_ticks() -> dict[tuple[str, int], int]:
-    """CPU time (user + system, clock ticks) per process of the gunicorn process group ("app") and of
+    """CPU time (user + system, clock ticks) per process of the server's process group ("app") and of
     PostgreSQL ("postgres"), read from /proc. On a shared machine, CPU per request is the figure other
     people's load does not move (throughput and latency are what is left of 2 cores after their work)."""
     ticks: dict[tuple[str, int], int] = {}
@@ -332,6 +419,7 @@ def _cpu_ms(before: dict[tuple[str, int], int], after: dict[tuple[str, int], int
 
 
 _SERVER_PGID = [-1]
+PGBENCH_SET = [""]  # bench/pgbench/list{SET}.sql and open{SET}.sql (--pgbench-set)
 _TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
 
 
@@ -384,12 +472,43 @@ def run_wrk(targets: Path, mode: str, connections: int, duration: int) -> dict[s
     }
 
 
+def write_floor_targets(world: dict[str, Any], directory: Path) -> dict[str, Path]:
+    """One wrk targets file per floor (one line, list = open = the floor URL). ``anonymous`` sends no
+    cookie (with one, the device middleware would load the session and the user, i.e. the ``session``
+    floor); the others send the first session's cookie; ``session-trace`` traces on the first patient."""
+    from django.conf import settings
+
+    cookie = ("Cookie", f"{settings.SESSION_COOKIE_NAME}={world['sessions'][0]['cookie']}")
+    files = {}
+    for name, path in FLOORS.items():
+        header = ("X-Bench-Floor", name) if name == "anonymous" else cookie
+        url = path + (f"?patient={world['patients'][0].pk}" if name == "session-trace" else "")
+        files[name] = directory / f"floor_{name}.tsv"
+        files[name].write_text(f"{header[0]}\t{header[1]}\t{url}\t{url}\n")
+    return files
+
+
+def check_floors(files: dict[str, Path]) -> None:
+    """Each floor answers 200 through the running server (else its figures would measure an error page)."""
+    for name, f in files.items():
+        header, value, url, _ = f.read_text().rstrip("\n").split("\t")
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{PORT}{url}", headers={header: value, "Accept": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            if response.status != 200 or not json.loads(response.read()).get("ok"):
+                raise SystemExit(f"floor {name} answered {response.status}")
+
+
 # --------------------------------------------------------------------------------------------------
 # pgbench baseline
 
 
-def run_pgbench(mode: str, connections: int, duration: int, variables: dict[str, int]) -> dict[str, Any]:
-    scripts = {"mix": ["list.sql@1", "open.sql@1"], "list": ["list.sql"], "open": ["open.sql"]}[mode]
+def run_pgbench(
+    db: str, mode: str, connections: int, duration: int, variables: dict[str, int]
+) -> dict[str, Any]:
+    list_sql, open_sql = f"list{PGBENCH_SET[0]}.sql", f"open{PGBENCH_SET[0]}.sql"
+    scripts = {"mix": [f"{list_sql}@1", f"{open_sql}@1"], "list": [list_sql], "open": [open_sql]}[mode]
     logdir = Path(tempfile.mkdtemp(prefix="carnet-pgbench-"))
     cmd = [
         "pgbench",
@@ -410,7 +529,7 @@ def run_pgbench(mode: str, connections: int, duration: int, variables: dict[str,
         cmd += ["-D", f"{name}={value}"]
     for s in scripts:
         cmd += ["-f", str(BENCH / "pgbench" / s)]
-    cmd.append(DB)
+    cmd.append(db)
     load_before = os.getloadavg()[0]
     out = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=duration + 60)
     if out.returncode != 0:
@@ -443,7 +562,7 @@ def run_pgbench(mode: str, connections: int, duration: int, variables: dict[str,
 # Profile (in-process, one thread): where the time of a request goes
 
 
-def profile(world: dict[str, Any], prefix: str, requests: int) -> dict[str, Any]:
+def profile(world: dict[str, Any], prefix: str, requests: int, out: str) -> dict[str, Any]:
     import random
 
     from django.db import connection
@@ -483,10 +602,10 @@ def profile(world: dict[str, Any], prefix: str, requests: int) -> dict[str, Any]
     stream = io.StringIO()
     stats = pstats.Stats(prof, stream=stream)
     stats.sort_stats("cumulative").print_stats(60)
-    (RESULTS / "read_documents_profile.txt").write_text(stream.getvalue())
+    (RESULTS / f"{out}_profile.txt").write_text(stream.getvalue())
     stream2 = io.StringIO()
     pstats.Stats(prof, stream=stream2).sort_stats("tottime").print_stats(30)
-    (RESULTS / "read_documents_profile_tottime.txt").write_text(stream2.getvalue())
+    (RESULTS / f"{out}_profile_tottime.txt").write_text(stream2.getvalue())
     costs = _costs(prof, requests)
     return {
         "costs_ms_per_request": costs,
@@ -553,9 +672,23 @@ def main() -> int:
     parser.add_argument("--sessions-per-reader", type=int, default=8)
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--connections", default="8,32")
-    parser.add_argument("--server", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--server", default=DEFAULT_SERVER, choices=SERVERS)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4, help="gthread threads / granian blocking threads")
+    parser.add_argument(
+        "--backpressure", type=int, default=0, help="granian: concurrent requests per worker (0: = threads)"
+    )
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for the server process only (repeatable)",
+    )
+    parser.add_argument(
+        "--floors", action=argparse.BooleanOptionalAction, default=True, help="measure the framework floors"
+    )
+    parser.add_argument("--db", default=DB, help="benchmark database (carnet_bench*), dropped and re-created")
     parser.add_argument("--modes", default="mix,list,open")
     parser.add_argument("--quiet-load", type=float, default=1.5, help="wait for this 1-min load average...")
     parser.add_argument(
@@ -565,14 +698,29 @@ def main() -> int:
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--out", default="read_documents", help="result file name (in bench/results)")
+    parser.add_argument(
+        "--pgbench-set",
+        default="",
+        help="suffix of the pgbench scripts: '' = the current read path, '_pass1' = the mix of commit 2270e8e "
+        "(before the plain-SQL pass), '_before' = the first mix",
+    )
     args = parser.parse_args()
+    PGBENCH_SET[0] = args.pgbench_set
     connections = [int(c) for c in args.connections.split(",")]
     modes = args.modes.split(",")
+    if not re.fullmatch(r"carnet_bench[a-z0-9_]*", args.db):
+        parser.error("--db must start with carnet_bench (lower-case letters, digits, underscores)")
+    server_env: dict[str, str] = {}
+    for item in args.server_env:
+        key, sep, value = item.partition("=")
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+            parser.error(f"--server-env expects KEY=VALUE, got {item!r}")
+        server_env[key] = value
 
     data_dir = fresh_data_dir("read")
     os.environ["DJANGO_SETTINGS_MODULE"] = "benchsite.settings"
     os.environ["CARNET_DB_CONN_MAX_AGE"] = "600"
-    setup_django(DB, data_dir, settings_module="benchsite.settings")
+    setup_django(args.db, data_dir, settings_module="benchsite.settings")
     from django.db import connection
 
     t0 = time.perf_counter()
@@ -580,7 +728,7 @@ def main() -> int:
     target, prefix = resolve_target(args.target)
     print(f"world built in {time.perf_counter() - t0:.0f} s; target {target} ({prefix})", flush=True)
     captured = warm_up_and_capture(world, prefix)
-    (RESULTS / "read_documents_queries.sql").write_text(
+    (RESULTS / f"{args.out}_queries.sql").write_text(
         f"-- captured from the app ({target}), one steady-state request each\n"
         "-- LIST\n"
         + ";\n".join(captured["list_sql"])
@@ -596,46 +744,56 @@ def main() -> int:
     )
     targets = data_dir / "targets.tsv"
     n_targets = write_targets(world, prefix, targets)
+    floor_files = write_floor_targets(world, data_dir) if args.floors else {}
     variables = world["variables"]
     prof: dict[str, Any] = {}
     if not args.no_profile:
-        prof = profile(world, prefix, args.profile_requests)
+        prof = profile(world, prefix, args.profile_requests, args.out)
         print("profile:", prof, flush=True)
     connection.close()
 
     env = {
         **os.environ,
-        **bench_env(DB, data_dir),
+        **bench_env(args.db, data_dir),
         "DJANGO_SETTINGS_MODULE": "benchsite.settings",
         "CARNET_DB_CONN_MAX_AGE": "600",
+        **server_env,
     }
-    log = data_dir / "gunicorn.log"
+    log = data_dir / f"{args.server}.log"
     app_rows: list[dict[str, Any]] = []
+    floor_rows: list[dict[str, Any]] = []
     pg_rows: list[dict[str, Any]] = []
-    server = start_server(env, args, log)
     try:
-        run_wrk(targets, "mix", 4, 3)  # warm the workers (imports, connections)
+        server = start_server(env, args, log)
+        try:
+            run_wrk(targets, "mix", 4, 3)  # warm the workers (imports, connections)
+            check_floors(floor_files)
+            for c in connections:
+                for mode in modes:
+                    wait_quiet(args.quiet_load, args.quiet_wait)
+                    row = run_wrk(targets, mode, c, args.duration)
+                    app_rows.append(row)
+                    print("app    ", row, flush=True)
+                for name, f in floor_files.items():
+                    wait_quiet(args.quiet_load, args.quiet_wait)
+                    row = {"floor": name, **run_wrk(f, "list", c, args.duration)}
+                    del row["mode"]
+                    floor_rows.append(row)
+                    print("floor  ", row, flush=True)
+        finally:
+            stop_server(server)
         for c in connections:
             for mode in modes:
                 wait_quiet(args.quiet_load, args.quiet_wait)
-                row = run_wrk(targets, mode, c, args.duration)
-                app_rows.append(row)
-                print("app    ", row, flush=True)
-    finally:
-        stop_server(server)
-    try:
-        for c in connections:
-            for mode in modes:
-                wait_quiet(args.quiet_load, args.quiet_wait)
-                row = run_pgbench(mode, c, args.duration, variables)
+                row = run_pgbench(args.db, mode, c, args.duration, variables)
                 pg_rows.append(row)
                 print("pgbench", row, flush=True)
     finally:
         if not args.keep:
-            drop_database(DB)
+            drop_database(args.db)
             remove_dir(data_dir)
         else:
-            print(f"kept: database {DB}, data dir {data_dir}, gunicorn log {log}")
+            print(f"kept: database {args.db}, data dir {data_dir}, {args.server} log {log}")
 
     for row in app_rows:
         base = next(r for r in pg_rows if r["mode"] == row["mode"] and r["connections"] == row["connections"])
@@ -643,17 +801,27 @@ def main() -> int:
         row["pgbench_p99_ms"] = base["p99_ms"]
         row["ratio_app_vs_pgbench"] = round(row["ok_req_s"] / base["tps"], 3) if base["tps"] else None
         row["target_met"] = row["ok_req_s"] >= 1000 and row["p99_ms"] < 50 and row["errors"] == 0
+        floor = next(
+            (r for r in floor_rows if r["floor"] == "session" and r["connections"] == row["connections"]),
+            None,
+        )
+        row["ratio_vs_floor_session"] = (
+            round(row["ok_req_s"] / floor["ok_req_s"], 3) if floor and floor["ok_req_s"] else None
+        )
 
     m = machine()
-    server_desc = f"gunicorn {args.server} workers={args.workers}" + (
-        f" threads={args.threads}" if args.server == "gthread" else ""
-    )
+    server_desc = server_description(args)
+    env_desc = " ".join(f"{k}={v}" for k, v in server_env.items())
     data = {
         "benchmark": "read_documents",
         "machine": m,
         "target": target,
         "url_prefix": prefix,
+        "database": args.db,
         "server": server_desc,
+        "server_kind": args.server,
+        "server_env": server_env,
+        "pgbench_scripts": [f"list{PGBENCH_SET[0]}.sql", f"open{PGBENCH_SET[0]}.sql"],
         "load_generator": "wrk 4.1 (-t2), keep-alive, random (professional, patient, document) per request",
         "world": {
             "patients": args.patients,
@@ -666,6 +834,7 @@ def main() -> int:
         "queries_per_open": len(captured["open_sql"]),
         "documents_per_list": captured["documents_listed"],
         "app": app_rows,
+        "floors": floor_rows,
         "pgbench": pg_rows,
         "profile_in_process": prof,
     }
@@ -675,22 +844,43 @@ def main() -> int:
         machine_md(m),
         "",
         f"Target: **{target}** (`{prefix}patients/<uuid>/documents[/<uuid>]`), session-authenticated professional. "
-        f"Server: {server_desc}, persistent DB connections. Load: wrk -t2, {args.duration} s per cell. "
+        f"Server: {server_desc}, persistent DB connections"
+        + (f", server environment `{env_desc}`" if env_desc else "")
+        + f". Load: wrk -t2, {args.duration} s per cell. "
         f"World: {args.patients} patients × {args.docs} documents, {args.readers} professionals with consent. "
         f"Queries per request: list {len(captured['list_sql'])}, open {len(captured['open_sql'])}.",
         "",
-        "| scenario | conns | app req/s (2xx) | p50 ms | p99 ms | errors | app CPU ms/req | PG CPU ms/req | load 1 min | pgbench tps | pgbench p99 ms | ratio app/raw | target ≥1000/s & p99<50 ms |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| scenario | conns | app req/s (2xx) | p50 ms | p99 ms | errors | app CPU ms/req | PG CPU ms/req | load 1 min | pgbench tps | pgbench p99 ms | ratio app/raw | ratio app/floor session | target ≥1000/s & p99<50 ms |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     lines += [
         f"| {r['mode']} | {r['connections']} | {r['ok_req_s']} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} "
         f"| {r['app_cpu_ms_per_req']} | {r['pg_cpu_ms_per_req']} | {r['loadavg_1min_before_after'][0]} "
-        f"| {r['pgbench_tps']} | {r['pgbench_p99_ms']} | {r['ratio_app_vs_pgbench']} | {'yes' if r['target_met'] else 'no'} |"
+        f"| {r['pgbench_tps']} | {r['pgbench_p99_ms']} | {r['ratio_app_vs_pgbench']} "
+        f"| {r['ratio_vs_floor_session'] if r['ratio_vs_floor_session'] is not None else '-'} "
+        f"| {'yes' if r['target_met'] else 'no'} |"
         for r in app_rows
     ]
+    if floor_rows:
+        lines += [
+            "",
+            "Framework floors, same server, same run (`bench/benchsite/views.py`): `anonymous` = the whole "
+            "middleware stack, no cookie, no database; `session` = the first session's cookie, session + "
+            "user loaded; `session-trace` = the same + one `audit.services.trace` in a transaction on a fixed "
+            "patient's chain (the floor of any traced act).",
+            "",
+            "| floor | conns | req/s (2xx) | p50 ms | p99 ms | errors | app CPU ms/req | PG CPU ms/req | load 1 min |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r['floor']} | {r['connections']} | {r['ok_req_s']} | {r['p50_ms']} | {r['p99_ms']} "
+            f"| {r['errors']} | {r['app_cpu_ms_per_req']} | {r['pg_cpu_ms_per_req']} "
+            f"| {r['loadavg_1min_before_after'][0]} |"
+            for r in floor_rows
+        ]
     lines += [
         "",
-        "App CPU = user + system time of the gunicorn processes per request; PG CPU = all PostgreSQL "
+        "App CPU = user + system time of the server's processes per request; PG CPU = all PostgreSQL "
         "processes of the machine per request (other people's PostgreSQL work would count too). Load = "
         "1-minute load average before the cell (2 cores; above 2 the cell shared the CPU with other work).",
     ]
@@ -700,7 +890,7 @@ def main() -> int:
             f"In-process profile ({prof['requests']} mixed requests, one thread, test client): "
             f"{prof['wall_ms_per_request']} ms/request, of which {prof['db_ms_per_request']} ms in "
             f"{prof['queries_per_request']} SQL queries and {prof['python_ms_per_request']} ms in Python "
-            f"(see read_documents_profile*.txt).",
+            f"(see {args.out}_profile*.txt).",
         ]
     write_results(args.out, data, "\n".join(lines))
     print("\n".join(lines))

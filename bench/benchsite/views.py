@@ -2,15 +2,21 @@
 
 They make the same selector calls as ``carnet.api.routers.documents`` (policy + trace + first-access
 notification inside ``document_list_for_actor`` / ``document_get_for_actor``); only the HTTP layer is
-simpler (no django-ninja, no schema validation)."""
+simpler (no django-ninja, no schema validation).
+
+Three framework floors (``/bench/floor/...``) measure, with the same server, what any request costs before
+the reads do anything of their own: the middleware stack alone, plus the session and user, plus one traced
+act (ARCHITECTURE invariant 2: every act that lets data out pays at least one trace in its transaction)."""
 
 from __future__ import annotations
 
 import uuid
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from carnet.accounts.services import actor_for_user
+from carnet.audit.services import trace
 from carnet.common.errors import NotFoundOrForbidden
 from carnet.identity.models import Person
 from carnet.records import selectors
@@ -68,3 +74,30 @@ def document_get(request: HttpRequest, patient_id: uuid.UUID, document_id: uuid.
     except NotFoundOrForbidden:
         return JsonResponse({"error": "not_found"}, status=404)
     return JsonResponse(_doc(doc))
+
+
+def floor_anonymous(request: HttpRequest) -> HttpResponse:
+    """The framework floor: the whole middleware stack, no database (bench baseline)."""
+    return JsonResponse({"ok": True})
+
+
+def floor_session(request: HttpRequest) -> HttpResponse:
+    """The framework floor with the session and user loaded (what any authenticated call pays)."""
+    return JsonResponse({"ok": request.user.is_authenticated})
+
+
+def floor_session_trace(request: HttpRequest) -> HttpResponse:
+    """The floor of any traced act: session + user + one ``audit.services.trace`` in a transaction.
+
+    ``?patient=<Person.pk>`` names the fixed bench patient whose chain receives the ``BENCH_FLOOR`` trace
+    (group ``general``, actor = the caller's own actor): the chain head row lock, the hash link, the INSERT
+    and the head UPDATE, then the commit (ARCHITECTURE invariants 2 and 3; the trace format is the
+    project's, unchanged). An anonymous caller or a missing patient answers 404 and traces nothing.
+    """
+    raw = request.GET.get("patient", "")
+    if not request.user.is_authenticated or not raw.isdigit():
+        return JsonResponse({"error": "not_found"}, status=404)
+    actor = actor_for_user(request.user)  # type: ignore[arg-type]
+    with transaction.atomic():
+        entry = trace(actor=actor, action="BENCH_FLOOR", patient_id=int(raw), group="general")
+    return JsonResponse({"ok": True, "seq": entry.seq})

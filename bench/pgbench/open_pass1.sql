@@ -13,6 +13,8 @@
 -- session + user (SessionMiddleware, AuthenticationMiddleware)
 SELECT * FROM django_session WHERE expire_date > now() AND session_key = 'benchs' || lpad(:s::text, 26, '0') LIMIT 21;
 SELECT * FROM accounts_user WHERE id = :uid LIMIT 21;
+-- the session's enrolled device (accounts.middleware.DeviceMiddleware)
+SELECT * FROM accounts_device WHERE id = :dvmin + :s AND user_id = :uid LIMIT 1;
 -- patient resolver (+ space), caller's professional (+ qualification): read once, reused by the gateway
 SELECT * FROM identity_person LEFT OUTER JOIN spaces_healthspace ON identity_person.id = spaces_healthspace.person_id WHERE identity_person.id = :pid LIMIT 1;
 SELECT * FROM identity_professional LEFT OUTER JOIN access_professionalqualification ON identity_professional.id = access_professionalqualification.professional_id WHERE identity_professional.id = :prid LIMIT 1;
