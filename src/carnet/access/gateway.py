@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from django.db import connection
 from django.db.models import Model, QuerySet
 
 from carnet.access import policy
@@ -56,7 +55,7 @@ from carnet.access.models import (
 from carnet.access.policy import Decision
 from carnet.common import clock
 from carnet.common.actors import Actor, ActorKind
-from carnet.common.rawsql import Columns, fetchall, table
+from carnet.common.rawsql import Columns, fetchall, per_vendor, table
 from carnet.identity.models import Organisation, Person, Professional
 from carnet.records.models import Document
 
@@ -358,22 +357,19 @@ _STANDING = Columns(ProfessionalStanding, "st")
 _RELATION = Columns(
     CareRelation, "cr", only=["kind", "professional", "organisation", "started_at", "expires_at"]
 )
-_PATIENT_ROWS_SQL: dict[str, str] = {}
 
 
+@per_vendor
 def _patient_rows_sql() -> str:
-    vendor = connection.vendor
-    if vendor not in _PATIENT_ROWS_SQL:
-        _PATIENT_ROWS_SQL[vendor] = (
-            f"SELECT {_EMERGENCY.sql()}, {_STANDING.sql()}, {_RELATION.sql()} "  # noqa: S608 - names from _meta, values bound
-            "FROM (SELECT 1 AS one) AS base "
-            f"LEFT JOIN {table(EmergencySettings)} e ON e.patient_id = %s "
-            f"LEFT JOIN {table(ProfessionalStanding)} st ON st.patient_id = %s "
-            "AND (st.professional_id = %s OR st.organisation_id = %s) "
-            f"LEFT JOIN {table(CareRelation)} cr ON cr.patient_id = %s AND cr.ended_at IS NULL "
-            "AND (cr.professional_id = %s OR cr.organisation_id = %s)"
-        )
-    return _PATIENT_ROWS_SQL[vendor]
+    return (
+        f"SELECT {_EMERGENCY.sql()}, {_STANDING.sql()}, {_RELATION.sql()} "  # noqa: S608 - names from _meta, values bound
+        "FROM (SELECT 1 AS one) AS base "
+        f"LEFT JOIN {table(EmergencySettings)} e ON e.patient_id = %s "
+        f"LEFT JOIN {table(ProfessionalStanding)} st ON st.patient_id = %s "
+        "AND (st.professional_id = %s OR st.organisation_id = %s) "
+        f"LEFT JOIN {table(CareRelation)} cr ON cr.patient_id = %s AND cr.ended_at IS NULL "
+        "AND (cr.professional_id = %s OR cr.organisation_id = %s)"
+    )
 
 
 def _patient_rows(

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from carnet.access.models import ProfessionalQualification
-from carnet.common.rawsql import Columns, fetchone, link
+from carnet.common.rawsql import Columns, column, fetchone, link, per_vendor, table
 from carnet.identity.models import Person, Professional
 
 from .models import User
@@ -30,26 +30,19 @@ _USER = Columns(User, "u")
 _PERSON = Columns(Person, "pe")
 _PROFESSIONAL = Columns(Professional, "pr")
 _QUALIFICATION = Columns(ProfessionalQualification, "q")
-_SQL: dict[str, str] = {}
 
 
+@per_vendor
 def _sql() -> str:
-    vendor = connection.vendor
-    if vendor not in _SQL:
-        q = connection.ops.quote_name
-        user = User._meta
-        pro_fk = user.get_field("professional").column
-        person_fk = user.get_field("person").column
-        qual_fk = ProfessionalQualification._meta.get_field("professional").column
-        _SQL[vendor] = (
-            f"SELECT {_USER.sql()}, {_PERSON.sql()}, {_PROFESSIONAL.sql()}, {_QUALIFICATION.sql()} "  # noqa: S608 - names from _meta
-            f"FROM {q(user.db_table)} u "
-            f"LEFT JOIN {q(Person._meta.db_table)} pe ON pe.{q('id')} = u.{q(person_fk)} "
-            f"LEFT JOIN {q(Professional._meta.db_table)} pr ON pr.{q('id')} = u.{q(pro_fk)} "
-            f"LEFT JOIN {q(ProfessionalQualification._meta.db_table)} q ON q.{q(qual_fk)} = pr.{q('id')} "
-            f"WHERE u.{q('id')} = %s"
-        )
-    return _SQL[vendor]
+    return (
+        f"SELECT {_USER.sql()}, {_PERSON.sql()}, {_PROFESSIONAL.sql()}, {_QUALIFICATION.sql()} "  # noqa: S608 - names from _meta
+        f"FROM {table(User)} u "
+        f"LEFT JOIN {table(Person)} pe ON pe.id = u.{column(User, 'person')} "
+        f"LEFT JOIN {table(Professional)} pr ON pr.id = u.{column(User, 'professional')} "
+        f"LEFT JOIN {table(ProfessionalQualification)} q "
+        f"ON q.{column(ProfessionalQualification, 'professional')} = pr.id "
+        "WHERE u.id = %s"
+    )
 
 
 def user_with_relations(user_id: Any) -> User | None:

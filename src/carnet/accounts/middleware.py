@@ -23,7 +23,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse
 
 from carnet.common import clock
-from carnet.common.rawsql import Columns, column, fetchone, table
+from carnet.common.rawsql import Columns, column, fetchone, per_vendor, table
 
 from .models import Device
 
@@ -35,10 +35,16 @@ SESSION_REFRESH_EVERY = timedelta(minutes=1)
 _DEVICE = Columns(Device, "d", only=["user", "revoked_at", "ended_at", "last_seen_at", "session_key"])
 
 
+@per_vendor
+def _device_sql() -> str:
+    return (
+        f"SELECT {_DEVICE.sql()} FROM {table(Device)} d WHERE d.id = %s AND d.{column(Device, 'user')} = %s"  # noqa: S608
+    )
+
+
 def _device(device_id: object, user_id: int) -> Device | None:
-    sql = f"SELECT {_DEVICE.sql()} FROM {table(Device)} d WHERE d.id = %s AND d.{column(Device, 'user')} = %s"  # noqa: S608
     try:
-        row = fetchone(sql, [int(device_id), user_id])  # type: ignore[call-overload]
+        row = fetchone(_device_sql(), [int(device_id), user_id])  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return None
     return _DEVICE.load(row) if row is not None else None

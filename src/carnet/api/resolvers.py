@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carnet.accounts.models import Role, User
 from carnet.common.errors import DomainError, NotFoundOrForbidden
-from carnet.common.rawsql import Columns, column, fetchone, link, table
+from carnet.common.rawsql import Columns, column, fetchone, link, per_vendor, table
 from carnet.identity.models import Organisation, Person, Professional
 from carnet.identity.selectors import person_find_by_ins
 from carnet.spaces.models import HealthSpace
@@ -49,17 +49,23 @@ def patient_by_public_id(value: object) -> Person:
     if wanted is None:
         raise _not_found()
     row = fetchone(
-        f"SELECT {_PERSON.sql()}, {_SPACE.sql()} FROM {table(Person)} p "  # noqa: S608 - names from _meta
-        f"LEFT JOIN {table(HealthSpace)} s ON s.{column(HealthSpace, 'person')} = p.id "
-        f"WHERE p.{column(Person, 'public_id')} = %s",
+        _patient_sql(),
         [Person._meta.get_field("public_id").get_db_prep_value(wanted, connection, prepared=False)],
     )
     person = _PERSON.load(row) if row is not None else None
-    if person is None:
+    if row is None or person is None:
         raise _not_found()
-    assert row is not None
     link(person, "space", _SPACE.load(row, _PERSON.width))
     return person
+
+
+@per_vendor
+def _patient_sql() -> str:
+    return (
+        f"SELECT {_PERSON.sql()}, {_SPACE.sql()} FROM {table(Person)} p "  # noqa: S608 - names from _meta
+        f"LEFT JOIN {table(HealthSpace)} s ON s.{column(HealthSpace, 'person')} = p.id "
+        f"WHERE p.{column(Person, 'public_id')} = %s"
+    )
 
 
 def patient_by_ins(matricule: str, oid: str | None = None) -> Person:

@@ -13,6 +13,8 @@ What this module keeps from the ORM, so such SQL is not a second data model:
   applying exactly the converters the ORM would (``connection.ops.get_db_converters`` + the field's
   ``from_db_value``: SQLite's naive datetimes become aware, its hex UUIDs become ``UUID``, JSON is decoded...);
 * ``link(parent, field_name, child)`` caches a loaded relation on both sides, as ``select_related`` does.
+* ``@per_vendor`` builds each statement once per database vendor (and filter combination), so the hot
+  path pays for neither quoting nor column lists per request.
 
 Parameters are always bound (``%s``), never formatted into the SQL. Anything not on a hot path keeps
 using the ORM.
@@ -20,13 +22,15 @@ using the ORM.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
 from django.db import connections
 from django.db.models import Field, Model
 
 M = TypeVar("M", bound=Model)
+P = ParamSpec("P")
 _Converter = Callable[[Any, Any, Any], Any]
 
 
@@ -79,6 +83,22 @@ class Columns(Generic[M]):
                 value = conv(value, col, connection)
             values[index] = value
         return self.model.from_db(using, list(self.attnames), values)
+
+
+def per_vendor(build: Callable[P, str]) -> Callable[P, str]:
+    """Build a statement once per database vendor and argument tuple, not on every call: its quoting
+    and column lists are fixed for the life of the process. ``build`` takes hashable arguments
+    (e.g. which optional filters are present), never the values, which stay bound parameters."""
+    cache: dict[tuple[Any, ...], str] = {}
+
+    @functools.wraps(build)
+    def statement(*args: P.args, **kwargs: P.kwargs) -> str:
+        key = (connections["default"].vendor, args, tuple(sorted(kwargs.items())))
+        if key not in cache:
+            cache[key] = build(*args, **kwargs)
+        return cache[key]
+
+    return statement
 
 
 def table(model: type[Model], using: str = "default") -> str:

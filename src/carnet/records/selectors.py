@@ -26,7 +26,7 @@ from carnet.access.policy import DEFAULT_DENY, Decision
 from carnet.audit.services import trace
 from carnet.common.actors import Actor
 from carnet.common.errors import DomainError, NotFoundOrForbidden
-from carnet.common.rawsql import Columns, column, fetchall, link, table
+from carnet.common.rawsql import Columns, column, fetchall, link, per_vendor, table
 from carnet.identity.models import Organisation, Person, Professional
 
 from .blobstore import IntegrityFailure, KeyDestroyed, blob_get
@@ -42,6 +42,28 @@ _REPLACES = Columns(Document, "rp", only=["public_id"])  # only its public id is
 _BLOB = Columns(Blob, "b")
 
 
+@per_vendor
+def _documents_sql(by_status: bool, by_category: bool, by_public_id: bool) -> str:
+    """The statement of ``_documents`` for one combination of filters (parameters in that order)."""
+    where = [f"d.{column(Document, 'patient_id')} = %s", f"d.{column(Document, 'deleted_at')} IS NULL"]
+    if by_status:
+        where.append(f"d.{column(Document, 'status')} = %s")
+    if by_category:
+        where.append(f"d.{column(Document, 'patient_category')} = %s")
+    if by_public_id:
+        where.append(f"d.{column(Document, 'public_id')} = %s")
+    order = "" if by_public_id else f" ORDER BY d.{column(Document, 'deposited_at')} DESC, d.id DESC"
+    return (
+        f"SELECT {_DOCUMENT.sql()}, {_AUTHOR_PRO.sql()}, {_AUTHOR_ORG.sql()}, {_REPLACES.sql()}, "  # noqa: S608 - names from _meta, values bound
+        f"{_BLOB.sql()} FROM {table(Document)} d "
+        f"LEFT JOIN {table(Professional)} ap ON ap.id = d.{column(Document, 'author_professional')} "
+        f"LEFT JOIN {table(Organisation)} ao ON ao.id = d.{column(Document, 'author_organisation')} "
+        f"LEFT JOIN {table(Document)} rp ON rp.id = d.{column(Document, 'replaces')} "
+        f"LEFT JOIN {table(Blob)} b ON b.id = d.{column(Document, 'blob')} "
+        f"WHERE {' AND '.join(where)}{order}"
+    )
+
+
 def _documents(
     patient_id: int,
     *,
@@ -52,29 +74,14 @@ def _documents(
     """The patient's documents (not deleted), newest first, with their authors, replaced version and
     blob row cached as ``select_related`` would. Plain SQL (``carnet.common.rawsql``): it runs on every
     read of the record, where the ORM's query compilation cost more than the database."""
-    d = "d."
-    where = [f"{d}{column(Document, 'patient_id')} = %s", f"{d}{column(Document, 'deleted_at')} IS NULL"]
     params: list[object] = [patient_id]
     if status is not None:
-        where.append(f"{d}{column(Document, 'status')} = %s")
         params.append(status)
     if category is not None:
-        where.append(f"{d}{column(Document, 'patient_category')} = %s")
         params.append(category)
     if public_id is not None:
-        where.append(f"{d}{column(Document, 'public_id')} = %s")
         params.append(Document._meta.get_field("public_id").get_db_prep_value(public_id, connection))
-    sql = (
-        f"SELECT {_DOCUMENT.sql()}, {_AUTHOR_PRO.sql()}, {_AUTHOR_ORG.sql()}, {_REPLACES.sql()}, "  # noqa: S608 - names from _meta, values bound
-        f"{_BLOB.sql()} FROM {table(Document)} d "
-        f"LEFT JOIN {table(Professional)} ap ON ap.id = {d}{column(Document, 'author_professional')} "
-        f"LEFT JOIN {table(Organisation)} ao ON ao.id = {d}{column(Document, 'author_organisation')} "
-        f"LEFT JOIN {table(Document)} rp ON rp.id = {d}{column(Document, 'replaces')} "
-        f"LEFT JOIN {table(Blob)} b ON b.id = {d}{column(Document, 'blob')} "
-        f"WHERE {' AND '.join(where)}"
-    )
-    if public_id is None:
-        sql += f" ORDER BY {d}{column(Document, 'deposited_at')} DESC, {d}id DESC"
+    sql = _documents_sql(status is not None, category is not None, public_id is not None)
     documents = []
     for row in fetchall(sql, params):
         document = _DOCUMENT.load(row)

@@ -15,9 +15,17 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 
 from carnet.common import clock
-from carnet.common.rawsql import Columns, column, fetchone, table
+from carnet.common.rawsql import Columns, column, fetchone, per_vendor, table
 
 _SESSION = Columns(Session, "s")
+
+
+@per_vendor
+def _session_sql() -> str:
+    return (
+        f"SELECT {_SESSION.sql()} FROM {table(Session)} s "  # noqa: S608 - names from _meta, values bound
+        f"WHERE s.{column(Session, 'session_key')} = %s AND s.{column(Session, 'expire_date')} > %s"
+    )
 
 
 class RawSessionRead:
@@ -45,8 +53,7 @@ class RawSessionRead:
             self._session_key = None
             return None
         row = fetchone(
-            f"SELECT {_SESSION.sql()} FROM {table(Session)} s "  # noqa: S608 - names from _meta, values bound
-            f"WHERE s.{column(Session, 'session_key')} = %s AND s.{column(Session, 'expire_date')} > %s",
+            _session_sql(),
             [self.session_key, connection.ops.adapt_datetimefield_value(clock.now())],
         )
         if row is None:
