@@ -12,13 +12,17 @@ Statements of a list: session, user (+ person, professional, qualification: one 
 in the read's transaction: emergency settings + standings (blocks) + consents (one statement), documents
 (+ authors, replaced version, blob), chain head ``FOR UPDATE``, trace ``INSERT`` and chain head ``UPDATE``
 (one ``WITH ... INSERT ... UPDATE`` statement on PostgreSQL, two on SQLite). The hot statements are plain
-SQL (``carnet.common.rawsql``), which is what made the read cheap (bench/README.md).
+SQL (``carnet.common.rawsql``), which is what made the read cheap (bench/README.md). A browser enrolled by
+a real login (a ``Device``, R-LC-12) reads in one statement less: its session's statement also brings the
+device and the user (``carnet.accounts.sessions``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from django.conf import settings
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -26,7 +30,8 @@ from django.test.utils import CaptureQueriesContext
 from carnet.access import gateway
 from carnet.access import services as access
 from carnet.access.models import RelationKind
-from carnet.accounts.middleware import SESSION_REFRESH_KEY
+from carnet.accounts import services as account_services
+from carnet.accounts.middleware import DEVICE_SESSION_KEY, SESSION_REFRESH_KEY
 from carnet.accounts.models import User
 from carnet.audit.models import ChainHead, Trace
 from carnet.audit.services import trace
@@ -40,6 +45,24 @@ from tests.records.helpers import World, deposit_pdf, pro_actor, traces
 # Steady state, under pytest (savepoint counted as 2 statements).
 def _read_queries() -> int:
     return 9 if connection.vendor == "postgresql" else 10
+
+
+# The same for a browser enrolled by a completed login (every real session, R-LC-12): the session read
+# also brings the device and the user (carnet.accounts.sessions), one statement instead of three.
+def _enrolled_read_queries() -> int:
+    return _read_queries() - 1
+
+
+def _enrolled_client(professional: Any) -> Client:
+    """A professional's browser as after the real two-factor login: its session names its Device."""
+    http = professional_client(professional)
+    key = http.cookies[settings.SESSION_COOKIE_NAME].value
+    user = User.objects.get(professional=professional)
+    device = account_services.login_complete(user=user, session_key=key, user_agent="Firefox/140")
+    session = http.session
+    session[DEVICE_SESSION_KEY] = device.pk
+    session.save()
+    return http
 
 
 def _consent(world: World, *pros: Any) -> None:
@@ -73,6 +96,25 @@ def test_professional_lists_a_record_in_a_fixed_number_of_queries(
     with django_assert_num_queries(_read_queries()):
         response = http.get(_list_url(world))
     assert response.status_code == 200 and response.json()["count"] == 1
+
+
+@pytest.mark.parametrize("what", ["list", "open"])
+def test_an_enrolled_browser_reads_in_one_statement_less(
+    world: World, what: str, django_assert_num_queries: Any
+) -> None:
+    """Session + device (R-LC-12) + user in the session's ONE statement: the device check costs nothing
+    more and the user no statement of his own."""
+    _consent(world, world.gp)
+    doc = deposit_pdf(world, world.gp)
+    http = _enrolled_client(world.gp)
+    _warm(world, http)
+    url = _list_url(world) + (f"/{doc.public_id}" if what == "open" else "")
+    with django_assert_num_queries(_enrolled_read_queries()) as captured:
+        response = http.get(url)
+    assert response.status_code == 200
+    sql = _sql(captured)
+    assert 'JOIN "accounts_device"' in sql[0] and 'JOIN "accounts_user"' in sql[0]
+    assert not any('FROM "accounts_user"' in q or 'FROM "accounts_device"' in q for q in sql)
 
 
 def test_the_list_costs_the_same_queries_with_more_documents(world: World) -> None:

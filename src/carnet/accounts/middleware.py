@@ -1,4 +1,5 @@
-"""Ends the session of a revoked device (R-LC-12) and records when each device was last seen.
+"""Ends the session of a revoked device (R-LC-12) and records when each device was last seen; resolves
+the request's user with what the session read already loaded (``AuthenticationMiddleware``).
 
 A completed login stores its Device id in the session (``DEVICE_SESSION_KEY``). On each request of an
 authenticated user carrying one, the device is read: revoked or logged out → the session is flushed
@@ -19,35 +20,54 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.contrib.auth import logout
+from django.contrib.auth import middleware as auth_middleware
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject
 
 from carnet.common import clock
-from carnet.common.rawsql import Columns, column, fetchone, per_vendor, table
+from carnet.common.rawsql import column, fetchone, per_vendor, table
 
+from .backends import get_user
 from .models import Device
+from .sessions import DEVICE_COLUMNS
 
 DEVICE_SESSION_KEY = "carnet_device"
 SESSION_REFRESH_KEY = "carnet_refreshed"
 LAST_SEEN_EVERY = timedelta(minutes=1)
 SESSION_REFRESH_EVERY = timedelta(minutes=1)
+
+
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
+    """Django's, whose lazy ``request.user`` is resolved by ``accounts.backends.get_user``: the same
+    checks, with the user the session read brought on offer (no statement of its own)."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: get_user(request))  # type: ignore[assignment]
+
+
 # Read on every authenticated request: plain SQL (carnet.common.rawsql), not an ORM query to compile.
-_DEVICE = Columns(Device, "d", only=["user", "revoked_at", "ended_at", "last_seen_at", "session_key"])
-
-
 @per_vendor
 def _device_sql() -> str:
     return (
-        f"SELECT {_DEVICE.sql()} FROM {table(Device)} d WHERE d.id = %s AND d.{column(Device, 'user')} = %s"  # noqa: S608
+        f"SELECT {DEVICE_COLUMNS.sql()} FROM {table(Device)} d "  # noqa: S608 - names from _meta
+        f"WHERE d.id = %s AND d.{column(Device, 'user')} = %s"
     )
 
 
-def _device(device_id: object, user_id: int) -> Device | None:
+def _device(session: SessionBase | None, device_id: object, user_id: int) -> Device | None:
+    """The session's device if it belongs to ``user_id``: the one the session read brought when it is
+    that device (``carnet.accounts.sessions``), else read by id."""
     try:
-        row = fetchone(_device_sql(), [int(device_id), user_id])  # type: ignore[call-overload]
+        wanted = int(device_id)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return None
-    return _DEVICE.load(row) if row is not None else None
+    offered = getattr(session, "prefetched_device", None)
+    if isinstance(offered, Device) and offered.pk == wanted:
+        return offered if offered.user_id == user_id else None
+    row = fetchone(_device_sql(), [wanted, user_id])
+    return DEVICE_COLUMNS.load(row) if row is not None else None
 
 
 class DeviceMiddleware:
@@ -59,7 +79,7 @@ class DeviceMiddleware:
         user = getattr(request, "user", None)
         device_id = session.get(DEVICE_SESSION_KEY) if session is not None else None
         if device_id is not None and user is not None and user.is_authenticated:
-            device = _device(device_id, user.pk)
+            device = _device(session, device_id, user.pk)
             if device is None or device.revoked_at is not None or device.ended_at is not None:
                 logout(request)
             else:
