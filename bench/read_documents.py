@@ -701,8 +701,9 @@ def main() -> int:
     parser.add_argument(
         "--pgbench-set",
         default="",
-        help="suffix of the pgbench scripts: '' = the current read path, '_pass1' = the mix of commit 2270e8e "
-        "(before the plain-SQL pass), '_before' = the first mix",
+        help="suffix of the pgbench scripts: '' = the current read path, '_pass2' = the mix of commit 3485802 "
+        "(session, user and device read separately), '_pass1' = the mix of commit 2270e8e (before the plain-SQL "
+        "pass), '_before' = the first mix",
     )
     args = parser.parse_args()
     PGBENCH_SET[0] = args.pgbench_set

@@ -1,18 +1,17 @@
 -- One steady-state "list a patient's documents" request, as the app issues it over HTTP since the plain-SQL pass of issue 3
 -- (see results/read_documents_queries.sql for the captured SQL): same tables, filters, joins, locks and
 -- writes; column lists shortened to *; the patient is addressed by id where the app uses his public id
--- (a unique-index lookup). Session, user (+ person, professional, qualification in one JOIN), patient
--- (+ space); ONE transaction: emergency settings + standing + consents in one statement, documents, chain
--- head FOR UPDATE, trace INSERT + head UPDATE in one statement. Earlier mixes: *_pass1.sql, *_before.sql.
+-- (a unique-index lookup). Session with its device and user (+ person, professional, qualification) in one
+-- statement, patient (+ space); ONE transaction: emergency settings + standing + consents in one statement, documents, chain
+-- head FOR UPDATE, trace INSERT + head UPDATE in one statement. Earlier mixes: *_pass2.sql (session, user, device
+-- read separately), *_pass1.sql, *_before.sql.
 \set s random(0, :nsessions - 1)
 \set uid :umin + :s / :perreader
 \set prid :prmin + :s / :perreader
 \set pid random(:pmin, :pmin + :npatients - 1)
--- session (carnet.accounts.sessions.db), user with his relations (carnet.accounts.backends)
-SELECT * FROM django_session s WHERE s.session_key = 'benchs' || lpad(:s::text, 26, '0') AND s.expire_date > now();
-SELECT * FROM accounts_user u LEFT JOIN identity_person pe ON pe.id = u.person_id LEFT JOIN identity_professional pr ON pr.id = u.professional_id LEFT JOIN access_professionalqualification q ON q.professional_id = pr.id WHERE u.id = :uid;
--- the session's enrolled device (accounts.middleware.DeviceMiddleware: revoked -> logged out)
-SELECT d.id, d.user_id, d.revoked_at, d.ended_at, d.last_seen_at, d.session_key FROM accounts_device d WHERE d.id = :dvmin + :s AND d.user_id = :uid;
+-- session (carnet.accounts.sessions.db) with the device holding its key and that device's user (+ person,
+-- professional, qualification): ONE statement (accounts.backends / accounts.middleware take them from it)
+SELECT * FROM django_session s LEFT JOIN accounts_device d ON d.session_key = s.session_key LEFT JOIN accounts_user u ON u.id = d.user_id LEFT JOIN identity_person pe ON pe.id = u.person_id LEFT JOIN identity_professional pr ON pr.id = u.professional_id LEFT JOIN access_professionalqualification q ON q.professional_id = pr.id WHERE s.session_key = 'benchs' || lpad(:s::text, 26, '0') AND s.expire_date > now() LIMIT 2;
 -- patient resolver (+ space)
 SELECT * FROM identity_person p LEFT JOIN spaces_healthspace s ON s.person_id = p.id WHERE p.id = :pid;
 BEGIN;
