@@ -45,7 +45,6 @@ _USER = Columns(User, "u")
 _PERSON = Columns(Person, "pe")
 _PROFESSIONAL = Columns(Professional, "pr")
 _QUALIFICATION = Columns(ProfessionalQualification, "q")
-USER_WIDTH = _USER.width + _PERSON.width + _PROFESSIONAL.width + _QUALIFICATION.width
 
 # The session store of the request whose user ``get_user(request)`` is resolving (None otherwise): set
 # and reset around Django's ``get_user`` only, so nothing outlives the call or crosses requests.
