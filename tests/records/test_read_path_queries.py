@@ -117,6 +117,44 @@ def test_an_enrolled_browser_reads_in_one_statement_less(
     assert not any('FROM "accounts_user"' in q or 'FROM "accounts_device"' in q for q in sql)
 
 
+def test_on_postgresql_the_read_paths_statements_are_prepared_once_per_connection(world: World) -> None:
+    """Most of PostgreSQL's CPU per read was parsing and planning (bench/README.md, fourth pass): with
+    server-side binding and psycopg's prepare_threshold (the default on PostgreSQL, settings), every hot
+    statement of a read becomes a prepared statement of the connection after a few reads. A read
+    repeated past that threshold adds no new prepared statement: its text is stable."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are a PostgreSQL connection setting")
+    assert connection.settings_dict["OPTIONS"]["server_side_binding"] is True
+    _consent(world, world.gp)
+    doc = deposit_pdf(world, world.gp)
+    http = _enrolled_client(world.gp)
+    threshold = connection.settings_dict["OPTIONS"]["prepare_threshold"]
+    urls = [_list_url(world), _list_url(world) + f"/{doc.public_id}"]
+    for _ in range(threshold + 1):
+        for url in urls:
+            assert http.get(url).status_code == 200
+
+    def prepared_runs() -> tuple[int, int]:
+        """(prepared statements of this connection, how many times they ran); read twice only, below
+        the threshold, so that this statement itself is never prepared."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*), coalesce(sum(generic_plans + custom_plans), 0) FROM pg_prepared_statements"
+            )
+            count, runs = cursor.fetchone()
+        return int(count), int(runs)
+
+    before = prepared_runs()
+    with CaptureQueriesContext(connection) as captured:
+        for url in urls:
+            assert http.get(url).status_code == 200
+    after = prepared_runs()
+    hot = [q for q in _sql(captured) if "SAVEPOINT" not in q]
+    assert len(hot) == 2 * (_enrolled_read_queries() - 2)
+    assert after[0] == before[0], "a repeated read must not prepare new statements (unstable SQL text)"
+    assert after[1] - before[1] == len(hot), "every hot statement of the reads ran prepared"
+
+
 def test_the_list_costs_the_same_queries_with_more_documents(world: World) -> None:
     """The policy is applied in Python to ONE documents query: the count does not grow with the record."""
     _consent(world, world.gp)

@@ -127,10 +127,14 @@ DATABASES = {
         conn_max_age=env_int("CARNET_DB_CONN_MAX_AGE", 0),
     )
 }
-if DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool("CARNET_DB_SERVER_SIDE_BINDING", False):
-    # psycopg binds parameters on the server and prepares a statement after 5 executions (its
-    # prepare_threshold): PostgreSQL then skips parsing and planning the hot statements (bench/README.md).
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool("CARNET_DB_SERVER_SIDE_BINDING", True):
+    # psycopg binds parameters on the server and prepares a statement after `prepare_threshold`
+    # executions on one connection: PostgreSQL then skips parsing and planning the hot statements
+    # (bench/README.md). Django turns preparation off unless prepare_threshold is given (it breaks
+    # transaction-mode connection poolers such as PgBouncer < 1.21), so it is set here explicitly.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": env_int("CARNET_DB_PREPARE_THRESHOLD", 5)}
+    )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
