@@ -420,6 +420,7 @@ def _cpu_ms(before: dict[tuple[str, int], int], after: dict[tuple[str, int], int
 
 _SERVER_PGID = [-1]
 PGBENCH_SET = [""]  # bench/pgbench/list{SET}.sql and open{SET}.sql (--pgbench-set)
+PGBENCH_PROTOCOL = ["simple"]  # pgbench -M (--pgbench-protocol); "prepared" needs the *_prepared.sql scripts
 _TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
 
 
@@ -523,6 +524,8 @@ def run_pgbench(
         "2",
         "-T",
         str(duration),
+        "-M",
+        PGBENCH_PROTOCOL[0],
     ]
     cmd += ["-l", "--log-prefix", str(logdir / "tx")]
     for name, value in variables.items():
@@ -705,8 +708,18 @@ def main() -> int:
         "(session, user and device read separately), '_pass1' = the mix of commit 2270e8e (before the plain-SQL "
         "pass), '_before' = the first mix",
     )
+    parser.add_argument(
+        "--pgbench-protocol",
+        choices=["simple", "prepared"],
+        default="simple",
+        help="pgbench -M: 'prepared' parses and plans each statement once per connection, as the app does with "
+        "CARNET_DB_SERVER_SIDE_BINDING=1; use it with --pgbench-set _prepared (typed parameters)",
+    )
     args = parser.parse_args()
     PGBENCH_SET[0] = args.pgbench_set
+    PGBENCH_PROTOCOL[0] = args.pgbench_protocol
+    if args.pgbench_protocol == "prepared" and not args.pgbench_set.endswith("_prepared"):
+        parser.error("--pgbench-protocol prepared needs --pgbench-set _prepared (parameters typed for it)")
     connections = [int(c) for c in args.connections.split(",")]
     modes = args.modes.split(",")
     if not re.fullmatch(r"carnet_bench[a-z0-9_]*", args.db):
@@ -823,6 +836,7 @@ def main() -> int:
         "server_kind": args.server,
         "server_env": server_env,
         "pgbench_scripts": [f"list{PGBENCH_SET[0]}.sql", f"open{PGBENCH_SET[0]}.sql"],
+        "pgbench_protocol": PGBENCH_PROTOCOL[0],
         "load_generator": "wrk 4.1 (-t2), keep-alive, random (professional, patient, document) per request",
         "world": {
             "patients": args.patients,
