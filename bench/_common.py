@@ -31,7 +31,10 @@ PG_USER = os.environ.get("CARNET_BENCH_PGUSER", "postgres")
 
 
 def db_url(name: str) -> str:
-    return f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+    # A Unix-socket directory (CARNET_BENCH_PGHOST=/var/run/postgresql) is percent-encoded, as
+    # dj-database-url reads it.
+    host = PG_HOST.replace("/", "%2F")
+    return f"postgres://{PG_USER}@{host}:{PG_PORT}/{name}"
 
 
 def _admin_sql(sql: str) -> None:

@@ -19,7 +19,9 @@ Server (``--server``, default ``DEFAULT_SERVER``): gunicorn ``sync`` (``--worker
 ``--threads`` blocking threads, ``--backpressure`` concurrent requests per worker, default = threads); all
 three are installed in the venv for the bench only, NOT project dependencies. WSGI ``carnet.config.wsgi``,
 persistent DB connections (``CARNET_DB_CONN_MAX_AGE=600``); ``--server-env KEY=VALUE`` (repeatable) adds
-environment for the server process only (e.g. ``CARNET_CACHE_URL=redis://127.0.0.1:6379/5``). Load: wrk
+environment for the server process only (e.g. ``CARNET_CACHE_URL=redis://127.0.0.1:6379/5``). The app and
+pgbench reach PostgreSQL over TCP on 127.0.0.1, or over its Unix socket with
+``CARNET_BENCH_PGHOST=/var/run/postgresql`` (both sides alike). Load: wrk
 (Debian package), 2 threads, N keep-alive connections, fixed duration; each request picks a random
 (professional, patient, document). Scenarios: ``mix`` (1 list : 1 open), ``list``, ``open``.
 
@@ -59,6 +61,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
+    PG_HOST,
     REPO,
     RESULTS,
     bench_env,
@@ -515,7 +518,7 @@ def run_pgbench(
         "pgbench",
         "-n",
         "-h",
-        "127.0.0.1",
+        PG_HOST,
         "-U",
         "postgres",
         "-c",
@@ -837,6 +840,7 @@ def main() -> int:
         "server_env": server_env,
         "pgbench_scripts": [f"list{PGBENCH_SET[0]}.sql", f"open{PGBENCH_SET[0]}.sql"],
         "pgbench_protocol": PGBENCH_PROTOCOL[0],
+        "postgresql_host": PG_HOST,
         "load_generator": "wrk 4.1 (-t2), keep-alive, random (professional, patient, document) per request",
         "world": {
             "patients": args.patients,
