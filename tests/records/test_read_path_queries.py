@@ -128,7 +128,8 @@ def test_on_postgresql_the_read_paths_statements_are_prepared_once_per_connectio
     _consent(world, world.gp)
     doc = deposit_pdf(world, world.gp)
     http = _enrolled_client(world.gp)
-    threshold = connection.settings_dict["OPTIONS"]["prepare_threshold"]
+    threshold = connection.settings_dict["OPTIONS"].get("prepare_threshold")
+    assert threshold is not None, "Django disables psycopg's preparation unless prepare_threshold is set"
     urls = [_list_url(world), _list_url(world) + f"/{doc.public_id}"]
     for _ in range(threshold + 1):
         for url in urls:
