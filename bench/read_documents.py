@@ -423,7 +423,7 @@ def _cpu_ms(before: dict[tuple[str, int], int], after: dict[tuple[str, int], int
 
 _SERVER_PGID = [-1]
 PGBENCH_SET = [""]  # bench/pgbench/list{SET}.sql and open{SET}.sql (--pgbench-set)
-PGBENCH_PROTOCOL = ["simple"]  # pgbench -M (--pgbench-protocol); "prepared" needs the *_prepared.sql scripts
+PGBENCH_PROTOCOL = ["simple"]  # pgbench -M (--pgbench-protocol); "prepared" runs the *_prepared.sql scripts
 _TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
 
 
@@ -715,14 +715,16 @@ def main() -> int:
         "--pgbench-protocol",
         choices=["simple", "prepared"],
         default="simple",
-        help="pgbench -M: 'prepared' parses and plans each statement once per connection, as the app does with "
-        "CARNET_DB_SERVER_SIDE_BINDING=1; use it with --pgbench-set _prepared (typed parameters)",
+        help="pgbench -M: 'prepared' parses and plans each statement once per connection, as the app does on "
+        "PostgreSQL by default; it replays list{SET}_prepared.sql / open{SET}_prepared.sql (parameters typed)",
     )
     args = parser.parse_args()
-    PGBENCH_SET[0] = args.pgbench_set
+    # The prepared protocol needs scripts whose parameters PostgreSQL can type: the *_prepared.sql twins.
+    PGBENCH_SET[0] = args.pgbench_set + ("_prepared" if args.pgbench_protocol == "prepared" else "")
     PGBENCH_PROTOCOL[0] = args.pgbench_protocol
-    if args.pgbench_protocol == "prepared" and not args.pgbench_set.endswith("_prepared"):
-        parser.error("--pgbench-protocol prepared needs --pgbench-set _prepared (parameters typed for it)")
+    for script in (f"list{PGBENCH_SET[0]}.sql", f"open{PGBENCH_SET[0]}.sql"):
+        if not (BENCH / "pgbench" / script).is_file():
+            parser.error(f"--pgbench-set/--pgbench-protocol: no bench/pgbench/{script}")
     connections = [int(c) for c in args.connections.split(",")]
     modes = args.modes.split(",")
     if not re.fullmatch(r"carnet_bench[a-z0-9_]*", args.db):
