@@ -145,3 +145,85 @@ def test_the_messaging_is_not_an_emergency_access(mode: AccessMode) -> None:
         b.gp(), b.patient(), None, b.ctx(Action.MESSAGE_READ, mode, "urgence", conversation=WITH_GP)
     )
     assert (decision.allowed, decision.rule) == (False, "R-MSG-1")
+
+
+# --------------------------------------------------------------------------------------------------
+# R-MIN-5 [I]: a minor's conversation kept from his legal representatives (the new dimension)
+
+SECRET = replace(WITH_GP, confidential=True)
+SECRET_ASKED_BY_MINOR = replace(SECRET, confidential_set_by_holder=True)
+SECRET_DELETED = replace(SECRET, deleted_by_patient=True)
+MINOR = {"is_minor": True}
+MINOR_OF_15 = {"is_minor": True, "minor_may_ask_secrecy": True}
+MARK, LIFT = Action.MESSAGE_MARK_CONFIDENTIAL, Action.MESSAGE_LIFT_CONFIDENTIAL
+
+# (case, actor, action, conversation, patient facts) -> (allowed, rule)
+SECRECY_TABLE: list[tuple[str, Any, Action, ConversationFacts | None, dict[str, Any], tuple[bool, str]]] = [
+    # the representative loses every act on a confidential conversation, and only on it
+    ("legal rep cannot read it", b.legal_rep, Action.MESSAGE_READ, SECRET, MINOR, (False, "R-MIN-5")),
+    ("legal rep cannot reply in it", b.legal_rep, Action.MESSAGE_SEND, SECRET, MINOR, (False, "R-MIN-5")),
+    ("legal rep cannot delete it", b.legal_rep, Action.MESSAGE_DELETE, SECRET, MINOR, (False, "R-MIN-5")),
+    ("nor learn it was deleted", b.legal_rep, Action.MESSAGE_READ, SECRET_DELETED, MINOR, (False, "R-MIN-5")),
+    ("legal rep cannot lift it", b.legal_rep, LIFT, SECRET, MINOR, (False, "R-MIN-5")),
+    ("legal rep still reads the others", b.legal_rep, Action.MESSAGE_READ, WITH_GP, MINOR, (True, "R-MIN-1")),
+    # the minor, the caregiver and the professional keep full access
+    ("the minor reads it", b.holder, Action.MESSAGE_READ, SECRET, MINOR, (True, "R-MSG-1")),
+    ("the minor replies in it", b.holder, Action.MESSAGE_SEND, SECRET, MINOR, (True, "R-MSG-3")),
+    ("the caregiver reads it", b.caregiver, Action.MESSAGE_READ, SECRET, MINOR, (True, "R-DEL-2")),
+    ("the GP reads it", b.gp, Action.MESSAGE_READ, SECRET, MINOR, (True, "R-MSG-1")),
+    ("the GP writes in it", b.gp, Action.MESSAGE_SEND, SECRET, MINOR, (True, "R-MSG-1")),
+    # who marks
+    ("the GP marks his conversation", b.gp, MARK, WITH_GP, MINOR, (True, "R-MIN-5")),
+    ("the lab software marks its own", b.lab_software, MARK, WITH_LAB, MINOR, (True, "R-MIN-5")),
+    ("a dentist marks the GP's", b.dentist, MARK, WITH_GP, MINOR, (False, "R-MSG-1")),
+    ("not an adult's conversation", b.gp, MARK, WITH_GP, {}, (False, "R-MIN-5")),
+    ("not a deleted one", b.gp, MARK, replace(WITH_GP, deleted_by_patient=True), MINOR, (False, "R-MSG-6")),
+    ("an ended one still can", b.gp, MARK, ENDED, MINOR, (True, "R-MIN-5")),
+    ("the minor of 15 marks it", b.holder, MARK, WITH_GP, MINOR_OF_15, (True, "R-MIN-5")),
+    ("a younger minor does not", b.holder, MARK, WITH_GP, MINOR, (False, "R-MIN-5")),
+    ("an adult holder has nothing to mark", b.holder, MARK, WITH_GP, {}, (False, "R-MIN-5")),
+    ("the legal rep never marks", b.legal_rep, MARK, WITH_GP, MINOR_OF_15, (False, "R-MIN-5")),
+    ("the caregiver never marks", b.caregiver, MARK, WITH_GP, MINOR_OF_15, (False, "R-MIN-5")),
+    # who lifts
+    ("the GP lifts what his side set", b.gp, LIFT, SECRET, MINOR, (True, "R-MIN-5")),
+    ("not what the minor asked", b.gp, LIFT, SECRET_ASKED_BY_MINOR, MINOR, (False, "R-MIN-5")),
+    ("the minor of 15 lifts his own", b.holder, LIFT, SECRET_ASKED_BY_MINOR, MINOR_OF_15, (True, "R-MIN-5")),
+    ("and the GP's", b.holder, LIFT, SECRET, MINOR_OF_15, (True, "R-MIN-5")),
+    ("a younger minor does not lift", b.holder, LIFT, SECRET, MINOR, (False, "R-MIN-5")),
+    ("the caregiver never lifts", b.caregiver, LIFT, SECRET, MINOR_OF_15, (False, "R-MIN-5")),
+    ("another professional never lifts", b.dentist, LIFT, SECRET, MINOR, (False, "R-MSG-1")),
+    ("nothing to decide without a conversation", b.gp, MARK, None, MINOR, (False, "DEFAULT-DENY")),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "actor", "action", "conversation", "patient", "expected"),
+    SECRECY_TABLE,
+    ids=[t[0] for t in SECRECY_TABLE],
+)
+def test_a_minors_confidential_conversation_follows_r_min_5(
+    case: str,
+    actor: Any,
+    action: Action,
+    conversation: ConversationFacts | None,
+    patient: dict[str, Any],
+    expected: tuple[bool, str],
+) -> None:
+    assert _answer(actor(), action, conversation, **patient) == expected
+
+
+@pytest.mark.parametrize("action", [MARK, LIFT])
+@pytest.mark.parametrize("mode", [AccessMode.BTG, AccessMode.SAMU])
+def test_secrecy_is_never_decided_in_an_emergency_access(action: Action, mode: AccessMode) -> None:
+    context = b.ctx(action, mode, "urgence", conversation=SECRET)
+    decision = decide(b.gp(), b.patient(is_minor=True), None, context)
+    assert (decision.allowed, decision.rule) == (False, "R-MSG-1")
+
+
+@pytest.mark.parametrize("kind", [ActorKind.PATIENT, ActorKind.CAREGIVER, ActorKind.PROFESSIONAL])
+def test_only_legal_representatives_are_kept_out_of_a_confidential_conversation(kind: ActorKind) -> None:
+    from carnet.access.policy import conversation_hidden_from
+
+    assert conversation_hidden_from(ActorKind.LEGAL_REPRESENTATIVE, SECRET)
+    assert not conversation_hidden_from(ActorKind.LEGAL_REPRESENTATIVE, WITH_GP)
+    assert not conversation_hidden_from(kind, SECRET)

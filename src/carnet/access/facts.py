@@ -158,6 +158,8 @@ class PatientFacts:
     * ``blocked_actor_ids``: professionals (or establishments) the patient or an administrateur blocked
       (R-BLK-1/3).
     * ``consents``: active consents (revoked ones are left out); expiry is checked by the policy.
+    * ``minor_may_ask_secrecy``: the holder is a minor old enough to ask himself that an exchange be kept
+      from his legal representatives (R-MIN-5; the age is ``CARNET_MINOR_SECRECY_AGE``, [I] 15).
     """
 
     patient_id: str
@@ -169,6 +171,7 @@ class PatientFacts:
     blocked_actor_ids: frozenset[str] = frozenset()
     consents: tuple[Consent, ...] = ()
     emergency: EmergencySettings = DEFAULT_EMERGENCY_SETTINGS
+    minor_may_ask_secrecy: bool = False
 
     def is_blocked(self, actor: ActorFacts) -> bool:
         ids = {actor.id, actor.organisation_id} - {""}
@@ -303,6 +306,9 @@ class Action(StrEnum):
     MESSAGE_READ = "message_read"  # read a conversation, its attachments, the inbox (R-MSG-1)
     MESSAGE_END = "message_end"  # the professional ends the exchange: REPLY_BLOCKED (R-MSG-3)
     MESSAGE_DELETE = "message_delete"  # permanent deletion of a conversation by the holder's side (R-MSG-6)
+    # R-MIN-5 [I]: keep a minor's conversation from his legal representatives, or lift that again.
+    MESSAGE_MARK_CONFIDENTIAL = "message_mark_confidential"
+    MESSAGE_LIFT_CONFIDENTIAL = "message_lift_confidential"
     # Agenda (SPEC §6): appointments, free reminders, the calendar feed (R-AG-1, R-AG-2).
     AGENDA_READ = "agenda_read"
     AGENDA_WRITE = "agenda_write"
@@ -385,8 +391,11 @@ MESSAGE_ACTIONS = frozenset(
         Action.MESSAGE_READ,
         Action.MESSAGE_END,
         Action.MESSAGE_DELETE,
+        Action.MESSAGE_MARK_CONFIDENTIAL,
+        Action.MESSAGE_LIFT_CONFIDENTIAL,
     }
 )
+MESSAGE_SECRECY_ACTIONS = frozenset({Action.MESSAGE_MARK_CONFIDENTIAL, Action.MESSAGE_LIFT_CONFIDENTIAL})
 
 
 @dataclass(frozen=True)
@@ -399,6 +408,8 @@ class ConversationFacts:
       ``MESSAGE_START`` by the patient side, about the counterpart being written to.
     * ``ended``: the professional ended the exchange (R-MSG-3 ``REPLY_BLOCKED``); ``no_reply``: a no-reply
       sender (R-MSG-3 ``NO_REPLY``); ``deleted_by_patient``: the holder's side deleted it (R-MSG-6).
+    * ``confidential``: kept from the minor's legal representatives (R-MIN-5 [I]);
+      ``confidential_set_by_holder``: the minor asked for it himself (then only he lifts it).
     """
 
     conversation_id: str
@@ -407,6 +418,8 @@ class ConversationFacts:
     ended: bool = False
     no_reply: bool = False
     deleted_by_patient: bool = False
+    confidential: bool = False
+    confidential_set_by_holder: bool = False
 
 
 class AccessMode(StrEnum):

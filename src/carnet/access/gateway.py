@@ -254,6 +254,7 @@ def access_scope(
         holder_id=holder_public,
         space_status=status,
         is_minor=_is_minor(holder),
+        minor_may_ask_secrecy=minor_may_ask_secrecy(holder),
         legal_representative_ids=frozenset(),
         caregiver_ids=frozenset(),
         blocked_actor_ids=frozenset(),
@@ -318,6 +319,16 @@ def _is_minor(holder: Person | None) -> bool:
     from django.conf import settings
 
     return clock.age_on(holder.birth_date, clock.today()) < settings.CARNET_MAJORITY_AGE
+
+
+def minor_may_ask_secrecy(holder: Person | None) -> bool:
+    """R-MIN-5 [I]: a minor of at least ``CARNET_MINOR_SECRECY_AGE`` (15) decides himself to keep an
+    exchange from his legal representatives (when he logs in with his own access)."""
+    if holder is None or not _is_minor(holder):
+        return False
+    from django.conf import settings
+
+    return clock.age_on(holder.birth_date, clock.today()) >= settings.CARNET_MINOR_SECRECY_AGE
 
 
 def _delegates(patient_id: int, holder: Person | None) -> tuple[frozenset[str], frozenset[str]]:

@@ -31,6 +31,7 @@ from carnet.access.facts import (
     DOCUMENT_ACTIONS,
     EXPRESS_CONSENT_KINDS,
     MESSAGE_ACTIONS,
+    MESSAGE_SECRECY_ACTIONS,
     PROFILE_ACTIONS,
     PROFILE_ADULT_ONLY_SECTIONS,
     PROFILE_HOLDER_ONLY_SECTIONS,
@@ -185,7 +186,7 @@ def _decide_patient_side(
     if kind == ActorKind.CAREGIVER and action in _CAREGIVER_FORBIDDEN:
         return _deny("R-DEL-2", "a caregiver does not manage sharing, masking, blocking or the history")
     if action in MESSAGE_ACTIONS:
-        return _decide_message_patient_side(actor, action, context.conversation)
+        return _decide_message_patient_side(actor, patient, action, context.conversation)
     if action in PROFILE_ACTIONS:
         return _decide_profile_patient_side(actor, patient, action, context)
     if action == Action.VACCINATION_WRITE:
@@ -362,7 +363,7 @@ def _decide_professional(
     if action in AGENDA_ACTIONS:
         return _deny("R-AG-6", "[I] professionals feed the diary through the agenda API, not the policy")
     if action in MESSAGE_ACTIONS:
-        return _decide_message_professional(actor, action, mode, context.conversation)
+        return _decide_message_professional(actor, patient, action, mode, context.conversation)
     if action in PROFILE_ACTIONS:
         return _decide_profile_professional(actor, patient, action, mode, context, matrix)
     if action == Action.VACCINATION_WRITE:
@@ -541,11 +542,54 @@ _MESSAGE_READ_RULE = {
 }
 
 
+def conversation_hidden_from(viewer_kind: str, conversation: ConversationFacts | None) -> bool:
+    """R-MIN-5 [I]: a conversation marked confidential is hidden from the minor's legal representatives:
+    its content, its sender, its notifications, its traces. The one predicate behind the answers below and
+    behind what the messaging leaves out of a representative's lists, notifications and history."""
+    return bool(
+        conversation is not None
+        and conversation.confidential
+        and viewer_kind == ActorKind.LEGAL_REPRESENTATIVE
+    )
+
+
+def _decide_message_secrecy(
+    actor: ActorFacts, patient: PatientFacts, action: Action, conversation: ConversationFacts | None
+) -> Decision | None:
+    """R-MIN-5 [I]: who keeps a minor's conversation from his legal representatives, and who lifts that.
+
+    * the professional or establishment taking part in it (at the minor's request, as for a document's
+      ``INVISIBLE_REPRESENTANTS_LEGAUX``), at creation or later; he lifts only what his side set;
+    * the minor himself, logged in with his own access, once he is old enough
+      (``PatientFacts.minor_may_ask_secrecy``); he may lift it whoever set it;
+    * never his legal representatives or a caregiver; only while the holder is a minor; not once deleted.
+
+    None when ``action`` is not a secrecy action (the caller goes on with its own checks)."""
+    if action not in MESSAGE_SECRECY_ACTIONS:
+        return None
+    if conversation is None:
+        return _deny(DEFAULT_DENY, f"action {action} needs a conversation")
+    if actor.is_patient_side and actor.kind != ActorKind.PATIENT:
+        return _deny("R-MIN-5", "only the minor or his professional decides on the secrecy of an exchange")
+    if not patient.is_minor:
+        return _deny("R-MIN-5", "only a minor's exchanges are kept from legal representatives")
+    if conversation.deleted_by_patient:
+        return _deny("R-MSG-6", "the conversation was deleted for good")
+    if actor.kind == ActorKind.PATIENT:
+        if not patient.minor_may_ask_secrecy:
+            return _deny("R-MIN-5", "[I] the minor is not old enough to decide this himself")
+        return _allow("R-MIN-5", "the minor decides the secrecy of his own exchange")
+    if action == Action.MESSAGE_LIFT_CONFIDENTIAL and conversation.confidential_set_by_holder:
+        return _deny("R-MIN-5", "the minor asked for this secrecy himself: only he lifts it")
+    return _allow("R-MIN-5", "the professional keeps the minor's exchange from his legal representatives")
+
+
 def _decide_message_patient_side(
-    actor: ActorFacts, action: Action, conversation: ConversationFacts | None
+    actor: ActorFacts, patient: PatientFacts, action: Action, conversation: ConversationFacts | None
 ) -> Decision:
     """The holder, his legal representative (R-MIN-1) or his caregiver (R-DEL-2) in the messaging:
 
+    * never a conversation kept from legal representatives when he is one (R-MIN-5), whatever the act;
     * reads the space's conversations (not the ones the holder's side deleted, R-MSG-6);
     * starts a new conversation only with a professional who already wrote and did not end the exchange,
       never with a no-reply sender (R-MSG-2); replies unless the professional ended the exchange
@@ -555,6 +599,11 @@ def _decide_message_patient_side(
       messages, not destroy the holder's correspondence.
     """
     kind = ActorKind(actor.kind)
+    if conversation_hidden_from(kind, conversation):
+        return _deny("R-MIN-5", "the minor's confidential exchange is hidden from legal representatives")
+    secrecy = _decide_message_secrecy(actor, patient, action, conversation)
+    if secrecy is not None:
+        return secrecy
     if action == Action.MESSAGE_END:
         return _deny("R-MSG-3", "only the professional ends an exchange")
     if action == Action.MESSAGE_READ:
@@ -584,7 +633,11 @@ def _decide_message_patient_side(
 
 
 def _decide_message_professional(
-    actor: ActorFacts, action: Action, mode: AccessMode, conversation: ConversationFacts | None
+    actor: ActorFacts,
+    patient: PatientFacts,
+    action: Action,
+    mode: AccessMode,
+    conversation: ConversationFacts | None,
 ) -> Decision:
     """Professionals and establishments in the messaging (SPEC §5):
 
@@ -592,7 +645,8 @@ def _decide_message_professional(
       even when blocked (R-MSG-2, R-DEP-5, R-BLK-2 [I]);
     * read, write in and end only the conversations they take part in (R-MSG-1, R-MSG-3); nobody writes in
       an ended conversation (a new one is started instead) or in one the holder deleted (R-MSG-6);
-    * never delete the holder's conversations (R-MSG-6); messaging is not an emergency access mode.
+    * never delete the holder's conversations (R-MSG-6); messaging is not an emergency access mode;
+    * keep a minor's conversation they take part in from his legal representatives (R-MIN-5 [I]).
     """
     if mode != AccessMode.NORMAL:
         return _deny("R-MSG-1", "the messaging is not an emergency access")
@@ -606,6 +660,9 @@ def _decide_message_professional(
         return _deny("R-MSG-1", "the professional does not take part in this conversation")
     if action == Action.MESSAGE_READ:
         return _allow("R-MSG-1", "the professional reads his own conversation with the patient")
+    secrecy = _decide_message_secrecy(actor, patient, action, conversation)
+    if secrecy is not None:
+        return secrecy
     if conversation.deleted_by_patient:
         return _deny("R-MSG-6", "the holder deleted this conversation")
     if action == Action.MESSAGE_END:

@@ -251,6 +251,8 @@ CARNET_MAJORITY_AGE = env_int("CARNET_MAJORITY_AGE", 18)  # R-MIN-7 [I]
 # R-MIN-7 [I]: "handover" detaches legal representatives at majority and sends the young adult
 # a new provisional code; "keep" leaves representatives attached until they end it themselves.
 CARNET_MAJORITY_POLICY = env("CARNET_MAJORITY_POLICY", "handover")
+# R-MIN-5 [I]: from this age a minor with his own access keeps an exchange from his legal representatives.
+CARNET_MINOR_SECRECY_AGE = env_int("CARNET_MINOR_SECRECY_AGE", 15)
 CARNET_EXPORT_RETENTION_DAYS = env_int("CARNET_EXPORT_RETENTION_DAYS", 30)  # R-LC-26 [I]
 CARNET_CAREGIVER_INVITATION_DAYS = env_int("CARNET_CAREGIVER_INVITATION_DAYS", 30)  # R-DEL-2 [I]
 CARNET_MAX_CAREGIVERS_PER_PERSON = 3  # R-DEL-2
