@@ -122,7 +122,7 @@ def test_opening_marks_read_and_mark_unread_brings_it_back(world: World) -> None
         actor=world.holder, patient_id=world.patient.pk, conversation_public_id=conversation_id
     )
     assert Message.objects.get().read_at is None
-    assert selectors.unread_count_for_patient(patient_id=world.patient.pk) == 1
+    assert selectors.unread_count_for_patient(actor=world.holder, patient_id=world.patient.pk) == 1
 
 
 def test_send_and_read_are_traced_without_content(world: World) -> None:

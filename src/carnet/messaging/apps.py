@@ -6,7 +6,12 @@ class MessagingConfig(AppConfig):
     label = "messaging"
 
     def ready(self) -> None:
+        from carnet.audit.hooks import register_hidden_objects_provider
+
         from . import messages  # noqa: F401  (registers the content-free e-mail templates)
+        from .hidden import hidden_conversation_objects
         from .labels import register_labels
 
         register_labels()
+        # R-MIN-5: the traces of a conversation kept from legal representatives leave their history.
+        register_hidden_objects_provider("messaging.conversations", hidden_conversation_objects)

@@ -85,6 +85,25 @@ class _WithDocuments(forms.Form):
             )
 
 
+def _confidential_field(*, pro: bool) -> forms.BooleanField:
+    """R-MIN-5: keep the conversation from the minor's legal representatives (offered only when the policy
+    allows it; the service decides again)."""
+    if pro:
+        return forms.BooleanField(
+            label=_("Cacher cette conversation aux représentants légaux du patient mineur"),
+            help_text=_(
+                "À la demande du mineur : ses parents ou tuteurs ne verront ni la conversation, ni votre nom, "
+                "ni aucune notification à son sujet."
+            ),
+            required=False,
+        )
+    return forms.BooleanField(
+        label=_("Cacher cette conversation à mes représentants légaux"),
+        help_text=_("Vos parents ou tuteurs ne la verront pas, ni aucune notification à son sujet."),
+        required=False,
+    )
+
+
 class PatientComposeForm(_WithDocuments):
     """A new message from the holder's side, only to eligible professionals (R-MSG-2)."""
 
@@ -98,9 +117,13 @@ class PatientComposeForm(_WithDocuments):
     body = _body_field()
     attachments = _attachments_field()
 
-    def __init__(self, *args: Any, recipients: Sequence[Any] = (), **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, recipients: Sequence[Any] = (), offer_confidential: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["recipient"].choices = [(r.public_id, r.label) for r in recipients]  # type: ignore[attr-defined]
+        if offer_confidential:
+            self.fields["confidential"] = _confidential_field(pro=False)
 
 
 class ProComposeForm(forms.Form):
@@ -117,6 +140,11 @@ class ProComposeForm(forms.Form):
     no_reply = forms.BooleanField(
         label=_("Ne pas permettre au patient de répondre (expéditeur « ne pas répondre »)"), required=False
     )
+
+    def __init__(self, *args: Any, offer_confidential: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if offer_confidential:
+            self.fields["confidential"] = _confidential_field(pro=True)
 
 
 class ReplyForm(_WithDocuments):

@@ -20,6 +20,8 @@ ACTION_LABELS = {
     "MESSAGE_ATTACHMENT_DOWNLOAD": _("Téléchargement d'une pièce jointe"),
     "MESSAGE_ATTACHMENT_SAVE": _("Enregistrement d'une pièce jointe dans les documents"),
     "MESSAGE_RELAY": _("Votre message a été transmis à la messagerie du professionnel"),
+    "MESSAGE_CONFIDENTIAL_SET": _("Conversation cachée aux représentants légaux"),
+    "MESSAGE_CONFIDENTIAL_LIFT": _("Conversation de nouveau visible par les représentants légaux"),
 }
 
 

@@ -5,6 +5,8 @@ Every row carries ``patient_id`` (the holder's person id, invariant 8). Subjects
 the patient's data key (``messaging.crypto``); attachments are encrypted blobs of ``records.blobstore``.
 A conversation deleted by the holder's side keeps a tombstone (R-MSG-6): its texts are erased, its
 attachments' blobs deleted, the rows stay so the traces and the professional's side still make sense.
+A minor's conversation may be kept from his legal representatives (``Conversation.confidential_at``,
+R-MIN-5 [I]; docs/subsystems/messaging.md).
 """
 
 from __future__ import annotations
@@ -57,6 +59,10 @@ class Conversation(models.Model):
     last_message_at = models.DateTimeField(null=True, blank=True)
     deleted_by_patient_at = models.DateTimeField(null=True, blank=True)  # R-MSG-6 tombstone
     deleted_by = models.CharField(max_length=64, blank=True)  # the deleting actor's id (never a name)
+    # R-MIN-5 [I]: kept from the minor's legal representatives since ``confidential_at``, at the request of
+    # ``confidential_by_side`` (PATIENT: the minor himself, then only he lifts it; PROFESSIONAL: his side).
+    confidential_at = models.DateTimeField(null=True, blank=True)
+    confidential_by_side = models.CharField(max_length=16, choices=Side.choices, blank=True)
 
     class Meta:
         constraints = [
@@ -81,6 +87,10 @@ class Conversation(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_by_patient_at is not None
+
+    @property
+    def is_confidential(self) -> bool:
+        return self.confidential_at is not None
 
     @property
     def counterpart_label(self) -> str:

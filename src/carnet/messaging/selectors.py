@@ -1,7 +1,10 @@
 """Reads of the secure messaging (SPEC §5), scoped in the query and decided by the policy.
 
 * The holder's side lists the conversations of the space it acts on (``inbox_for_patient``: unread first,
-  traced ``MESSAGE_LIST`` with a count), its drafts, and searches its own messages (``search_for_patient``).
+  traced ``MESSAGE_LIST``), its drafts, and searches its own messages (``search_for_patient``). A
+  conversation kept from legal representatives (R-MIN-5) is left out of their lists, search, drafts,
+  recipients and counts in the query itself; list traces count only what every patient-side viewer may
+  see and trace the others one by one (``_trace_list``).
 * A professional lists only the conversations he (or the establishment he acts for) takes part in: the
   query itself is scoped on him (STYLE "scoped in the query, never filtered after"). His list and search
   are not traced per patient (they show his own correspondence); opening a conversation or an attachment
@@ -23,11 +26,11 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from carnet.access import gateway
+from carnet.access import gateway, policy
 from carnet.access.facts import Action
 from carnet.access.policy import Decision
 from carnet.audit.services import trace
-from carnet.common.actors import Actor
+from carnet.common.actors import Actor, ActorKind
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.identity.models import Organisation, Person, Professional
 
@@ -35,6 +38,7 @@ from . import services
 from .crypto import unseal
 from .models import Conversation, Message, Side
 
+PATIENT_SIDE_KINDS = (ActorKind.PATIENT, ActorKind.LEGAL_REPRESENTATIVE, ActorKind.CAREGIVER)
 SEARCH_MAX_CONVERSATIONS = 300  # [I] the bound of a search (most recent conversations first)
 SEARCH_MIN_CHARS = 2
 
@@ -128,24 +132,61 @@ def _patient_entry(actor: Actor, patient_id: int, trace_action: str) -> tuple[An
     return scope, decision
 
 
-def _patient_conversations(patient_id: int) -> QuerySet[Conversation]:
-    return (
-        Conversation.objects.filter(
-            patient_id=patient_id, first_sent_at__isnull=False, deleted_by_patient_at__isnull=True
-        )
-        .select_related("professional", "organisation")
-        .order_by("-last_message_at", "-id")
+def _patient_conversations(scope: Any) -> QuerySet[Conversation]:
+    """The space's conversations as this viewer may list them: scoped in the query, without the ones the
+    policy keeps from him (R-MIN-5: a legal representative never gets a confidential conversation)."""
+    qs = Conversation.objects.filter(
+        patient_id=scope.patient_id, first_sent_at__isnull=False, deleted_by_patient_at__isnull=True
     )
+    if not services.sees_confidential(scope):
+        qs = qs.filter(confidential_at__isnull=True)
+    return qs.select_related("professional", "organisation").order_by("-last_message_at", "-id")
+
+
+def _hidden_from_someone(conversation: Conversation) -> bool:
+    """Is this conversation hidden from some patient-side viewer of the space (R-MIN-5)?"""
+    facts = services.conversation_facts(conversation)
+    return any(policy.conversation_hidden_from(kind, facts) for kind in PATIENT_SIDE_KINDS)
+
+
+def _trace_list(
+    scope: Any, decision: Decision, action: str, conversations: list[Conversation], patient_id: int
+) -> None:
+    """Trace a list the holder's side was shown, so that no viewer of the history learns from it what is
+    kept from him: ``count`` counts only the conversations every patient-side viewer may see; each listed
+    conversation hidden from some of them gets its own trace on it (``object_id``), which the hidden-objects
+    provider (``messaging.hidden``) removes from the history of those who must not see it."""
+    hidden = [c for c in conversations if _hidden_from_someone(c)]
+    with transaction.atomic():
+        trace(
+            actor=scope.actor,
+            action=action,
+            patient_id=patient_id,
+            group="general",
+            object_type="messaging",
+            details={"rule": decision.rule, "count": len(conversations) - len(hidden)},
+        )
+        for conversation in hidden:
+            trace(
+                actor=scope.actor,
+                action=action,
+                patient_id=patient_id,
+                group="general",
+                object_type="conversation",
+                object_id=str(conversation.public_id),
+                details={"rule": decision.rule},
+            )
 
 
 def inbox_for_patient(*, actor: Actor, patient_id: int) -> list[ConversationRow]:
-    """The space's conversations, unread first (R-MSG-1); traced ``MESSAGE_LIST`` with the count."""
+    """The space's conversations this viewer may see, unread first (R-MSG-1, R-MIN-5); traced
+    ``MESSAGE_LIST`` (``_trace_list``)."""
     scope, decision = _patient_entry(actor, patient_id, "MESSAGE_LIST")
-    conversations = list(_with_unread(_patient_conversations(patient_id), Side.PROFESSIONAL))
+    conversations = list(_with_unread(_patient_conversations(scope), Side.PROFESSIONAL))
     drafts = set(
-        Message.objects.filter(patient_id=patient_id, is_draft=True, side=Side.PATIENT).values_list(
-            "conversation_id", flat=True
-        )
+        Message.objects.filter(
+            patient_id=patient_id, is_draft=True, side=Side.PATIENT, conversation__in=conversations
+        ).values_list("conversation_id", flat=True)
     )
     rows = [
         ConversationRow(
@@ -157,30 +198,23 @@ def inbox_for_patient(*, actor: Actor, patient_id: int) -> list[ConversationRow]
         )
         for c in conversations
     ]
-    with transaction.atomic():
-        trace(
-            actor=scope.actor,
-            action="MESSAGE_LIST",
-            patient_id=patient_id,
-            group="general",
-            object_type="messaging",
-            details={"rule": decision.rule, "count": len(rows)},
-        )
+    _trace_list(scope, decision, "MESSAGE_LIST", conversations, patient_id)
     return _unread_first(rows)
 
 
 def drafts_for_patient(*, actor: Actor, patient_id: int) -> list[DraftRow]:
-    """The holder's side's drafts (R-MSG-4), newest first."""
-    _patient_entry(actor, patient_id, "MESSAGE_LIST")
-    drafts = (
-        Message.objects.filter(
-            patient_id=patient_id,
-            is_draft=True,
-            side=Side.PATIENT,
-            conversation__deleted_by_patient_at__isnull=True,
-        )
-        .select_related("conversation__professional", "conversation__organisation")
-        .order_by("-updated_at", "-id")
+    """The holder's side's drafts (R-MSG-4), newest first; none of a conversation kept from the viewer."""
+    scope, _decision = _patient_entry(actor, patient_id, "MESSAGE_LIST")
+    drafts = Message.objects.filter(
+        patient_id=patient_id,
+        is_draft=True,
+        side=Side.PATIENT,
+        conversation__deleted_by_patient_at__isnull=True,
+    )
+    if not services.sees_confidential(scope):
+        drafts = drafts.filter(conversation__confidential_at__isnull=True)
+    drafts = drafts.select_related("conversation__professional", "conversation__organisation").order_by(
+        "-updated_at", "-id"
     )
     return [
         DraftRow(
@@ -193,40 +227,52 @@ def drafts_for_patient(*, actor: Actor, patient_id: int) -> list[DraftRow]:
     ]
 
 
-def unread_count_for_patient(*, patient_id: int) -> int:
-    """For the menu badge: a count, no content (the space is the acting context's, already checked)."""
-    return Message.objects.filter(
+def unread_count_for_patient(*, actor: Actor, patient_id: int) -> int:
+    """For a badge: the unread messages this viewer may see (never one of a conversation kept from him,
+    R-MIN-5), a count without content; 0 for whoever may not read the space's messaging."""
+    try:
+        scope, _decision = _patient_entry(actor, patient_id, "MESSAGE_LIST")
+    except NotFoundOrForbidden:
+        return 0
+    unread = Message.objects.filter(
         patient_id=patient_id,
         side=Side.PROFESSIONAL,
         is_draft=False,
         read_at__isnull=True,
         conversation__deleted_by_patient_at__isnull=True,
-    ).count()
+    )
+    if not services.sees_confidential(scope):
+        unread = unread.filter(conversation__confidential_at__isnull=True)
+    return unread.count()
 
 
 def eligible_recipients(*, actor: Actor, patient_id: int) -> list[Recipient]:
     """R-MSG-2: the professionals and establishments the holder's side may start a message to: those who
     already wrote to him and did not end the exchange (each decided by the policy)."""
     scope, _decision = _patient_entry(actor, patient_id, "MESSAGE_LIST")
-    pairs = (
-        Conversation.objects.filter(
-            patient_id=patient_id,
-            first_sent_at__isnull=False,
-            messages__side=Side.PROFESSIONAL,
-            messages__sent_at__isnull=False,
-        )
-        .values_list("professional_id", "organisation_id")
-        .distinct()
+    sees_confidential = services.sees_confidential(scope)
+    written = Conversation.objects.filter(
+        patient_id=patient_id,
+        first_sent_at__isnull=False,
+        messages__side=Side.PROFESSIONAL,
+        messages__sent_at__isnull=False,
     )
+    if not sees_confidential:  # R-MIN-5: who wrote only there does not exist for this viewer
+        written = written.filter(confidential_at__isnull=True)
+    pairs = written.values_list("professional_id", "organisation_id").distinct()
     professional_ids = {p for p, _o in pairs if p is not None}
     organisation_ids = {o for p, o in pairs if p is None and o is not None}
     recipients: list[Recipient] = []
     for professional in Professional.objects.filter(pk__in=professional_ids, active=True):
-        facts = services.counterpart_standing(patient_id, professional=professional, organisation=None)
+        facts = services.counterpart_standing(
+            patient_id, professional=professional, organisation=None, include_confidential=sees_confidential
+        )
         if services.decide(scope, Action.MESSAGE_START, facts):
             recipients.append(Recipient(str(professional.public_id), professional.display_name))
     for organisation in Organisation.objects.filter(pk__in=organisation_ids):
-        facts = services.counterpart_standing(patient_id, professional=None, organisation=organisation)
+        facts = services.counterpart_standing(
+            patient_id, professional=None, organisation=organisation, include_confidential=sees_confidential
+        )
         if services.decide(scope, Action.MESSAGE_START, facts):
             recipients.append(Recipient(str(organisation.public_id), organisation.name))
     return sorted(recipients, key=lambda r: r.label)
@@ -262,23 +308,16 @@ def _check_query(query: str) -> str:
 
 
 def search_for_patient(*, actor: Actor, patient_id: int, query: str) -> list[ConversationRow]:
-    """Search the space's own conversations (subjects and bodies, decrypted here, bounded). Traced
-    ``MESSAGE_SEARCH`` with the number of hits; the searched words are never traced or logged."""
+    """Search the space's conversations this viewer may see (subjects and bodies, decrypted here, bounded;
+    R-MIN-5). Traced ``MESSAGE_SEARCH`` like a list (``_trace_list``: the hits every patient-side viewer may
+    see are counted, the others traced one by one); the searched words are never traced or logged."""
     query = _check_query(query)
     scope, decision = _patient_entry(actor, patient_id, "MESSAGE_SEARCH")
     candidates = list(
-        _with_unread(_patient_conversations(patient_id), Side.PROFESSIONAL)[:SEARCH_MAX_CONVERSATIONS]
+        _with_unread(_patient_conversations(scope), Side.PROFESSIONAL)[:SEARCH_MAX_CONVERSATIONS]
     )
     hits = _search(candidates, query)
-    with transaction.atomic():
-        trace(
-            actor=scope.actor,
-            action="MESSAGE_SEARCH",
-            patient_id=patient_id,
-            group="general",
-            object_type="messaging",
-            details={"rule": decision.rule, "count": len(hits)},
-        )
+    _trace_list(scope, decision, "MESSAGE_SEARCH", hits, patient_id)
     return [ConversationRow(c, _subject(c), c.counterpart_label, int(getattr(c, "unread", 0))) for c in hits]
 
 

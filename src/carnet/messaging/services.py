@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from carnet.access import gateway, policy
-from carnet.access.facts import Action, ConversationFacts
+from carnet.access.facts import Action, Confidentiality, ConversationFacts
 from carnet.access.gateway import AccessScope
 from carnet.access.policy import DEFAULT_DENY, Decision
 from carnet.access.services import deny
@@ -36,17 +36,16 @@ from carnet.audit.services import trace
 from carnet.common import clock
 from carnet.common.actors import Actor, ActorKind
 from carnet.common.errors import DomainError, NotFoundOrForbidden
-from carnet.identity.models import Organisation, Person, Professional
-from carnet.notifications.models import Channel
-from carnet.notifications.services import notify
+from carnet.identity.models import Organisation, Professional
 from carnet.records import codes as record_codes
 from carnet.records import formats
 from carnet.records import selectors as record_selectors
 from carnet.records import services as record_services
 from carnet.records.blobstore import blob_delete, blob_file_discard, blob_get, blob_put
+from carnet.records.minor_secrecy import documents_hide_from_representatives
 from carnet.records.models import Blob, Document
 
-from . import messages as templates
+from . import notify
 from .crypto import seal, unseal
 from .models import Attachment, AttachmentSource, Conversation, ConversationStatus, Message, Side
 
@@ -132,6 +131,8 @@ def conversation_facts(conversation: Conversation) -> ConversationFacts:
         ended=conversation.is_ended,
         no_reply=conversation.no_reply,
         deleted_by_patient=conversation.is_deleted,
+        confidential=conversation.is_confidential,
+        confidential_set_by_holder=conversation.confidential_by_side == Side.PATIENT,
     )
 
 
@@ -186,6 +187,34 @@ def _reply_error(conversation: Conversation) -> DomainError | None:
     return None
 
 
+NO_SUCH_CONVERSATION = Decision(False, DEFAULT_DENY, "no such conversation")
+# The policy's view of "some confidential conversation": asks whether an actor may see any (R-MIN-5).
+_CONFIDENTIAL_PROBE = ConversationFacts("probe", frozenset(), confidential=True)
+
+
+def sees_confidential(scope: AccessScope) -> bool:
+    """May this actor see the conversations kept from legal representatives (R-MIN-5)? The lists ask once
+    and scope their query with the answer (never filtered after)."""
+    return not policy.conversation_hidden_from(scope.facts.kind, _CONFIDENTIAL_PROBE)
+
+
+def hidden_from(scope: AccessScope, conversation: Conversation) -> bool:
+    return policy.conversation_hidden_from(scope.facts.kind, conversation_facts(conversation))
+
+
+def _refuse_unknown(
+    scope: AccessScope,
+    *,
+    action: str,
+    object_type: str = "conversation",
+    error: DomainError | None = None,
+) -> DomainError:
+    """Missing, someone else's, or kept from this viewer (R-MIN-5): one neutral ``DENY`` trace without an
+    object id (only ids of this patient's objects that the viewer may know are ever written) and the same
+    404, so a legal representative probing a URL cannot tell a confidential conversation from nothing."""
+    return _refuse(scope, action=action, decision=NO_SUCH_CONVERSATION, object_type=object_type, error=error)
+
+
 def _conversation_qs() -> Any:
     return Conversation.objects.select_related("professional", "organisation")
 
@@ -220,17 +249,13 @@ def act_on_conversation(
     conversation = load_conversation(conversation_public_id, patient_id)
     if conversation is None:
         if patient_id is not None:
-            scope = scope_for(actor, patient_id, organisation)
-            raise _refuse(
-                scope,
-                action=trace_action,
-                decision=Decision(False, DEFAULT_DENY, "no such conversation"),
-                object_id=str(conversation_public_id),
-            )
+            raise _refuse_unknown(scope_for(actor, patient_id, organisation), action=trace_action)
         raise NotFoundOrForbidden(NOT_FOUND, code="not_found")
     scope = scope_for(actor, conversation.patient_id, organisation)
     if scope.facts.is_patient_side and patient_id is None:
         raise NotFoundOrForbidden(NOT_FOUND, code="not_found")  # the patient side always names its space
+    if hidden_from(scope, conversation):
+        raise _refuse_unknown(scope, action=trace_action)
     decision = decide(scope, action, conversation_facts(conversation))
     if decision and conversation.first_sent_at is None and conversation.started_by_side != side_of(scope):
         decision = Decision(False, "R-MSG-4", "a conversation that only holds a draft is its author's side's")
@@ -307,10 +332,15 @@ def _prepare_attachments(
     files: Sequence[IncomingFile],
     document_ids: Sequence[str | uuid.UUID],
     already: Sequence[Attachment] = (),
+    confidential: bool = False,
 ) -> list[_Prepared]:
     """R-MSG-4: every file sniffed (R-FMT-2: a disguised executable is refused), documents chosen from the
     record read through the records selector (only what the actor may see; traced), and the whole
-    message within ``attachments_max_bytes()`` (``MSG_FILE_SIZE_EXCEEDED_ERROR``)."""
+    message within ``attachments_max_bytes()`` (``MSG_FILE_SIZE_EXCEEDED_ERROR``). A record document kept
+    from the legal representatives (R-MIN-5) goes only into a conversation kept from them too
+    (``confidential``, or the act's conversation's flag): a copy elsewhere would show it to them."""
+    if act.conversation is not None:
+        confidential = act.conversation.is_confidential
     if len(files) + len(document_ids) + len(already) > MAX_ATTACHMENTS_PER_MESSAGE:
         raise DomainError(
             _("Un message contient au plus %(n)s pièces jointes.") % {"n": MAX_ATTACHMENTS_PER_MESSAGE},
@@ -340,6 +370,15 @@ def _prepare_attachments(
             raise DomainError(
                 _("Ce document de votre dossier ne peut pas être joint."), code="not_found", field="documents"
             ) from None
+        if Confidentiality.INVISIBLE_REPRESENTANTS_LEGAUX in document.confidentiality and not confidential:
+            raise DomainError(
+                _(
+                    "Ce document n'est pas visible par vos représentants légaux : joignez-le seulement à une "
+                    "conversation qui leur est cachée."
+                ),
+                code="secret_document",
+                field="documents",
+            )
         if document.media_type not in RECORD_ATTACHMENT_MEDIA_TYPES:
             raise DomainError(
                 _("Format de fichier non accepté : le contenu n'est pas d'un type autorisé."),
@@ -442,68 +481,6 @@ def _write_body(message: Message, body: str) -> None:
     )
 
 
-def _base_url() -> str:
-    return str(settings.CARNET_BASE_URL or "")
-
-
-def _language(person: Person) -> str:
-    account = getattr(person, "account", None)
-    return account.preferred_language if account is not None else "fr"
-
-
-def _address(email: str, phone: str) -> tuple[str, str]:
-    return (Channel.EMAIL, email) if email else (Channel.SMS, phone)
-
-
-def _patient_recipients(scope: AccessScope) -> list[Person]:
-    """The holder, and while he is a minor his legal representatives (R-MIN-1): they read for him."""
-    holder = scope.holder
-    assert holder is not None
-    people = [holder]
-    if scope.patient.is_minor:
-        from carnet.spaces.models import Delegation, DelegationKind, DelegationStatus
-
-        people += [
-            d.delegate
-            for d in Delegation.objects.filter(
-                patient_id=holder.pk,
-                kind=DelegationKind.LEGAL_REPRESENTATION,
-                status=DelegationStatus.ACCEPTED,
-            ).select_related("delegate")
-        ]
-    return people
-
-
-def _notify_new_message(act: _Act, message: Message) -> None:
-    """R-MSG-5: one content-free notification per message and recipient (dedup key), in the outbox."""
-    conversation = act.conversation
-    assert conversation is not None
-    if message.side == Side.PROFESSIONAL:
-        for person in _patient_recipients(act.scope):
-            channel, address = _address(person.email, person.phone)
-            notify(
-                patient_id=message.patient_id,
-                channel=channel,
-                address=address,
-                template=templates.NEW_MESSAGE,
-                params={"sender": message.author_label, "base_url": _base_url()},
-                dedup_key=f"message:{message.public_id}:{person.public_id}",
-                language=_language(person),
-            )
-        return
-    professional = conversation.professional
-    if professional is not None and (professional.email or professional.phone):
-        channel, address = _address(professional.email, professional.phone)
-        notify(
-            patient_id=message.patient_id,
-            channel=channel,
-            address=address,
-            template=templates.NEW_MESSAGE_PRO,
-            params={"base_url": _base_url()},
-            dedup_key=f"message:{message.public_id}:pro",
-        )
-
-
 def _send(act: _Act, message: Message, *, extra_details: dict[str, Any] | None = None) -> None:
     """Mark sent, move the conversation, trace and notify (inside the act's transaction).
     ``extra_details`` adds identifiers (never content) to the trace, e.g. the channel of a received mail."""
@@ -535,7 +512,7 @@ def _send(act: _Act, message: Message, *, extra_details: dict[str, Any] | None =
             **(extra_details or {}),
         },
     )
-    _notify_new_message(act, message)
+    notify.new_message(conversation, conversation_facts(conversation), message)
 
 
 def _new_message(act: _Act, *, body: str, draft: bool) -> Message:
@@ -596,11 +573,19 @@ def _counterpart(recipient_public_id: str) -> tuple[Professional | None, Organis
 
 
 def counterpart_standing(
-    patient_id: int, *, professional: Professional | None, organisation: Organisation | None
+    patient_id: int,
+    *,
+    professional: Professional | None,
+    organisation: Organisation | None,
+    include_confidential: bool = True,
 ) -> ConversationFacts:
     """R-MSG-2 facts for the holder's side writing to a counterpart: did he already write, and is the
-    latest exchange in which he wrote still open (not ended, not a no-reply sender)?"""
+    latest exchange in which he wrote still open (not ended, not a no-reply sender)? Without
+    ``include_confidential`` (a legal representative, R-MIN-5) the conversations kept from him do not
+    count: what the professional wrote there does not exist for him."""
     qs = Conversation.objects.filter(patient_id=patient_id, first_sent_at__isnull=False)
+    if not include_confidential:
+        qs = qs.filter(confidential_at__isnull=True)
     if professional is not None:
         qs = qs.filter(professional=professional)
     elif organisation is not None:
@@ -638,6 +623,7 @@ def conversation_start(
     no_reply: bool = False,
     organisation: Organisation | None = None,
     draft: bool = False,
+    confidential: bool = False,
 ) -> Message:
     """Open a conversation with its first message (or a draft of it).
 
@@ -647,6 +633,9 @@ def conversation_start(
     * The holder's side (holder, legal representative R-MIN-1, caregiver R-DEL-2) writes only to
       ``recipient_public_id``, a professional or an establishment who already wrote to him and did not end
       the exchange (R-MSG-2; Appendix B scenario 9); refused otherwise with ``RECIPIENT_NOT_ALLOWED``.
+    * ``confidential`` keeps the conversation from the minor's legal representatives from its first
+      message (R-MIN-5 [I]; the policy's ``MESSAGE_MARK_CONFIDENTIAL``: his professional, or the minor
+      himself when old enough); refused otherwise with the code ``confidential_refused``.
     """
     scope = scope_for(actor, patient_id, organisation)
     act = _Act(scope=scope, side=side_of(scope))
@@ -657,7 +646,12 @@ def conversation_start(
         if professional is None and counterpart_org is None:
             facts = ConversationFacts("new", frozenset(), counterpart_has_written=False)
         else:
-            facts = counterpart_standing(patient_id, professional=professional, organisation=counterpart_org)
+            facts = counterpart_standing(
+                patient_id,
+                professional=professional,
+                organisation=counterpart_org,
+                include_confidential=sees_confidential(scope),
+            )
         decision = decide(scope, Action.MESSAGE_START, facts)
         if not decision:
             raise _refuse(
@@ -683,7 +677,8 @@ def conversation_start(
         if professional is None and counterpart_org is None:
             raise _refuse(scope, action="MESSAGE_START", decision=Decision(False, DEFAULT_DENY, "no sender"))
     act.decision = decision
-    prepared = _prepare_attachments(act, files=files, document_ids=document_ids)
+    secrecy = _secrecy_at_start(act, professional, counterpart_org) if confidential else None
+    prepared = _prepare_attachments(act, files=files, document_ids=document_ids, confidential=confidential)
 
     def write(created: list[Blob]) -> Message:
         now = clock.now()
@@ -698,12 +693,54 @@ def conversation_start(
         conversation.subject_sealed = seal(
             patient_id=patient_id, text=subject, purpose=f"subject:{conversation.public_id}"
         )
+        if secrecy is not None:
+            conversation.confidential_at, conversation.confidential_by_side = now, act.side
         conversation.save()
         act.conversation = conversation
+        if secrecy is not None:
+            trace_secrecy(act.scope, conversation, "MESSAGE_CONFIDENTIAL_SET", secrecy)
         return _write_message(act, body=body, prepared=prepared, created=created, draft=draft)
 
     result: Message = _run(write)
     return result
+
+
+def _secrecy_at_start(
+    act: _Act, professional: Professional | None, organisation: Organisation | None
+) -> Decision:
+    """R-MIN-5: may this conversation be kept from the legal representatives from its start? Refused
+    with a patient-facing error on the ``confidential`` field (after a ``DENY`` trace)."""
+    ids = {
+        str(professional.public_id) if professional is not None else "",
+        str(organisation.public_id) if organisation is not None else "",
+    } - {""}
+    decision = decide(act.scope, Action.MESSAGE_MARK_CONFIDENTIAL, ConversationFacts("new", frozenset(ids)))
+    if not decision:
+        raise _refuse(
+            act.scope,
+            action="MESSAGE_CONFIDENTIAL_SET",
+            decision=decision,
+            error=DomainError(
+                _("Cette conversation ne peut pas être cachée aux représentants légaux du patient."),
+                code="confidential_refused",
+                field="confidential",
+            ),
+        )
+    return decision
+
+
+def trace_secrecy(scope: AccessScope, conversation: Conversation, action: str, decision: Decision) -> None:
+    """``MESSAGE_CONFIDENTIAL_SET`` / ``_LIFT``: on the conversation (so hidden with it from the legal
+    representatives while it is confidential), with the side that asked."""
+    trace(
+        actor=scope.actor,
+        action=action,
+        patient_id=conversation.patient_id,
+        group="general",
+        object_type="conversation",
+        object_id=str(conversation.public_id),
+        details={"rule": decision.rule, "side": side_of(scope)},
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -781,12 +818,8 @@ def _draft_act(
     message = qs.filter(public_id=wanted, is_draft=True).first() if wanted is not None else None
     if message is None or (patient_id is not None and message.patient_id != patient_id):
         if patient_id is not None:
-            raise _refuse(
-                scope_for(actor, patient_id, organisation),
-                action=trace_action,
-                decision=Decision(False, DEFAULT_DENY, "no such draft"),
-                object_type="message",
-                object_id=str(message_public_id),
+            raise _refuse_unknown(
+                scope_for(actor, patient_id, organisation), action=trace_action, object_type="message"
             )
         raise NotFoundOrForbidden(NOT_FOUND, code="not_found")
     conversation = message.conversation
@@ -794,6 +827,8 @@ def _draft_act(
     side = side_of(scope)
     if scope.facts.is_patient_side and patient_id is None:
         raise NotFoundOrForbidden(NOT_FOUND, code="not_found")
+    if hidden_from(scope, conversation):
+        raise _refuse_unknown(scope, action=trace_action, object_type="message")
     opening = conversation.first_sent_at is None
     if opening and side == Side.PATIENT:
         facts = counterpart_standing(
@@ -941,12 +976,20 @@ def draft_delete(
         .first()
     )
     if message is None or (patient_id is not None and message.patient_id != patient_id):
+        if patient_id is not None:
+            raise _refuse_unknown(
+                scope_for(actor, patient_id, organisation),
+                action="MESSAGE_DRAFT_DELETE",
+                object_type="message",
+            )
         raise NotFoundOrForbidden(NOT_FOUND, code="not_found")
     conversation = message.conversation
     scope = scope_for(actor, message.patient_id, organisation)
     side = side_of(scope)
     if scope.facts.is_patient_side and patient_id is None:
         raise NotFoundOrForbidden(NOT_FOUND, code="not_found")
+    if hidden_from(scope, conversation):
+        raise _refuse_unknown(scope, action="MESSAGE_DRAFT_DELETE", object_type="message")
     if conversation.first_sent_at is None and side == Side.PROFESSIONAL:
         decision = decide(scope, Action.MESSAGE_START, None)
         mine = {scope.facts.id, scope.facts.organisation_id} - {""}
@@ -988,6 +1031,8 @@ class OpenedConversation:
     messages: list[tuple[Message, str, list[tuple[Attachment, str]]]]
     side: str
     reply_mode: str  # R-MSG-3: REPLY, REPLY_BLOCKED, NO_REPLY, or DELETED (R-MSG-6)
+    can_mark_confidential: bool = False  # R-MIN-5: the policy's answers, for the page's buttons
+    can_lift_confidential: bool = False
 
 
 def _reply_mode(conversation: Conversation, side: str) -> str:
@@ -1056,6 +1101,10 @@ def conversation_read(
         ],
         side=act.side,
         reply_mode=_reply_mode(conversation, act.side),
+        can_mark_confidential=not conversation.is_confidential
+        and bool(decide(act.scope, Action.MESSAGE_MARK_CONFIDENTIAL, conversation_facts(conversation))),
+        can_lift_confidential=conversation.is_confidential
+        and bool(decide(act.scope, Action.MESSAGE_LIFT_CONFIDENTIAL, conversation_facts(conversation))),
     )
 
 
@@ -1223,7 +1272,17 @@ def _attachment_act(
         .filter(public_id=wanted, erased_at__isnull=True)
         .first()
     )
-    if attachment is None or (patient_id is not None and attachment.patient_id != patient_id):
+    missing = attachment is None or (patient_id is not None and attachment.patient_id != patient_id)
+    if patient_id is not None:
+        scope = scope_for(actor, patient_id, organisation)
+        if missing or (attachment is not None and hidden_from(scope, attachment.message.conversation)):
+            raise _refuse_unknown(
+                scope,
+                action=trace_action,
+                object_type="attachment",
+                error=NotFoundOrForbidden(ATTACHMENT_NOT_FOUND, code="not_found"),
+            )
+    if attachment is None or missing:
         raise NotFoundOrForbidden(ATTACHMENT_NOT_FOUND, code="not_found")
     message = attachment.message
     act = act_on_conversation(
@@ -1295,6 +1354,8 @@ def attachment_save_to_record(
     ``records.services.document_deposit`` (policy, sniffing, 5 MB R-FMT-3, its own ``DEPOSIT`` trace).
     The sending professional is not made the author: he did not deposit it and stays free to (R-DEP-1).
     The save is traced ``MESSAGE_ATTACHMENT_SAVE`` in the same transaction; an attachment is saved once.
+    From a conversation kept from the legal representatives, the copy carries
+    ``INVISIBLE_REPRESENTANTS_LEGAUX`` from the same transaction on (R-MIN-5).
     """
     act, attachment = _attachment_act(
         actor=actor,
@@ -1344,6 +1405,11 @@ def attachment_save_to_record(
             )
         except DomainError as error:
             raise DomainError(error.message, code=error.code, field="attachment") from None
+        if attachment.message.conversation.is_confidential:  # R-MIN-5: the copy stays hidden too
+            documents_hide_from_representatives(
+                scope=act.scope, document_public_ids=[document.public_id], rule="R-MIN-5"
+            )
+            document.refresh_from_db(fields=["confidentiality"])
         locked.saved_document_id = document.public_id
         locked.save(update_fields=["saved_document_id"])
         trace(

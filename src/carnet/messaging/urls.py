@@ -19,6 +19,11 @@ urlpatterns: list[URLPattern] = [
     path("espace/messagerie/<uuid:conversation_id>/non-lu/", views.mark_unread, name="mark_unread"),
     path("espace/messagerie/<uuid:conversation_id>/supprimer/", views.delete, name="delete"),
     path(
+        "espace/messagerie/<uuid:conversation_id>/confidentialite/",
+        views.confidential,
+        name="confidential",
+    ),
+    path(
         "espace/messagerie/pieces-jointes/<uuid:attachment_id>/",
         views.attachment_download,
         name="attachment",
@@ -36,6 +41,11 @@ urlpatterns: list[URLPattern] = [
     path("pro/messagerie/brouillons/<uuid:message_id>/", views.pro_draft, name="pro_draft"),
     path("pro/messagerie/<uuid:conversation_id>/", views.pro_conversation, name="pro_conversation"),
     path("pro/messagerie/<uuid:conversation_id>/terminer/", views.pro_end, name="pro_end"),
+    path(
+        "pro/messagerie/<uuid:conversation_id>/confidentialite/",
+        views.pro_confidential,
+        name="pro_confidential",
+    ),
     path(
         "pro/messagerie/pieces-jointes/<uuid:attachment_id>/",
         views.pro_attachment_download,

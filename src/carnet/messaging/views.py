@@ -19,6 +19,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from carnet.access.facts import Action
 from carnet.accounts.services import actor_for_user
 from carnet.common.actors import Actor
 from carnet.common.errors import DomainError, NotFoundOrForbidden
@@ -29,7 +30,7 @@ from carnet.records import selectors as record_selectors
 from carnet.records.forms import PatientFindForm
 from carnet.spaces.acting import ActingContext, acting_context
 
-from . import selectors, services
+from . import secrecy, selectors, services
 from .forms import (
     DraftForm,
     PatientComposeForm,
@@ -145,7 +146,11 @@ def compose(request: HttpRequest) -> HttpResponse:
         raise Http404 from None
     documents = _record_documents(acting)
     form = PatientComposeForm(
-        request.POST or None, request.FILES or None, recipients=recipients, documents=documents
+        request.POST or None,
+        request.FILES or None,
+        recipients=recipients,
+        documents=documents,
+        offer_confidential=secrecy.may_start_confidential(actor=acting.actor, patient_id=acting.subject.pk),
     )
     if request.method == "POST" and form.is_valid():
         draft = _send_or_draft(request)
@@ -159,6 +164,7 @@ def compose(request: HttpRequest) -> HttpResponse:
                 files=incoming_files(form.cleaned_data["attachments"]),
                 document_ids=form.cleaned_data.get("documents") or [],
                 draft=draft,
+                confidential=bool(form.cleaned_data.get("confidential")),
             )
         except DomainError as error:
             _not_found(error)
@@ -261,9 +267,42 @@ def delete(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
             raise Http404 from None
         messages.success(request, _("La conversation est supprimée définitivement."))
         return redirect("messaging:inbox")
-    if services.load_conversation(conversation_id, acting.subject.pk) is None:
-        raise Http404
+    try:  # the policy answers the confirmation page too (R-MIN-5: a representative probing gets a 404)
+        services.act_on_conversation(
+            actor=acting.actor,
+            patient_id=acting.subject.pk,
+            conversation_public_id=conversation_id,
+            action=Action.MESSAGE_DELETE,
+            trace_action="MESSAGE_DELETE",
+        )
+    except NotFoundOrForbidden:
+        raise Http404 from None
     return render(request, "messaging/delete.html", {"acting": acting, "conversation_id": conversation_id})
+
+
+@patient_required
+@require_POST
+def confidential(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+    """R-MIN-5: the minor himself (old enough, with his own access) hides the conversation from his legal
+    representatives, or shows it to them again (``action`` = ``mark`` | ``lift``)."""
+    acting = _acting(request)
+    _secrecy(request, actor=acting.actor, conversation_id=conversation_id, patient_id=acting.subject.pk)
+    return redirect("messaging:conversation", conversation_id=conversation_id)
+
+
+def _secrecy(
+    request: HttpRequest, *, actor: Actor, conversation_id: uuid.UUID, patient_id: int | None
+) -> None:
+    mark = request.POST.get("action") == "mark"
+    call = secrecy.conversation_mark_confidential if mark else secrecy.conversation_lift_confidential
+    try:
+        call(actor=actor, conversation_public_id=conversation_id, patient_id=patient_id)
+    except NotFoundOrForbidden:
+        raise Http404 from None
+    if mark:
+        messages.success(request, _("La conversation est désormais cachée aux représentants légaux."))
+    else:
+        messages.success(request, _("La conversation est de nouveau visible par les représentants légaux."))
 
 
 @patient_required
@@ -465,7 +504,8 @@ def pro_compose(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     )
     if patient is None:
         raise Http404
-    form = ProComposeForm(request.POST or None, request.FILES or None)
+    offer = secrecy.may_start_confidential(actor=actor, patient_id=patient.pk)
+    form = ProComposeForm(request.POST or None, request.FILES or None, offer_confidential=offer)
     if request.method == "POST" and form.is_valid():
         draft = _send_or_draft(request)
         try:
@@ -477,6 +517,7 @@ def pro_compose(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
                 files=incoming_files(form.cleaned_data["attachments"]),
                 no_reply=form.cleaned_data["no_reply"],
                 draft=draft,
+                confidential=bool(form.cleaned_data.get("confidential")),
             )
         except DomainError as error:
             _not_found(error)
@@ -532,6 +573,15 @@ def pro_end(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
     except NotFoundOrForbidden:
         raise Http404 from None
     messages.success(request, _("Vous avez mis fin à cet échange : le patient ne peut plus y répondre."))
+    return redirect("messaging:pro_conversation", conversation_id=conversation_id)
+
+
+@professional_required
+@require_POST
+def pro_confidential(request: HttpRequest, conversation_id: uuid.UUID) -> HttpResponse:
+    """R-MIN-5: at the minor's request, the professional hides the conversation from the legal
+    representatives (``action=mark``), or lifts what his side set (``action=lift``)."""
+    _secrecy(request, actor=_pro_actor(request), conversation_id=conversation_id, patient_id=None)
     return redirect("messaging:pro_conversation", conversation_id=conversation_id)
 
 

@@ -345,6 +345,22 @@ def outbox_cancel_for_patient(*, patient_id: int, reason: str) -> int:
     )
 
 
+def notifications_withdraw(*, dedup_keys: list[str], reason: str) -> tuple[int, int]:
+    """Take back what some causes queued, in the caller's transaction: their in-app entries are deleted
+    and their undelivered e-mails/SMS CANCELLED (e.g. R-MIN-5: a conversation now kept from the minor's
+    legal representatives). What was already delivered cannot be recalled. ``reason`` is a short code
+    shown to operators (never content). Returns (in-app entries deleted, messages cancelled)."""
+    if not dedup_keys:
+        return 0, 0
+    deleted, _per_model = InAppNotification.objects.filter(dedup_key__in=dedup_keys).delete()
+    cancelled = OutboxMessage.objects.filter(
+        dedup_key__in=dedup_keys, state__in=DELIVERABLE_STATES, sent_at__isnull=True
+    ).update(
+        state=DeliveryState.CANCELLED, failed_at=clock.now(), claimed_until=None, last_error=reason[:200]
+    )
+    return deleted, cancelled
+
+
 def outbox_retry_now(*, idempotency_key: uuid.UUID | str, actor: Actor) -> OutboxMessage:
     """Operators: deliver a FAILED or RETRYING message at the next run (a FAILED one gets a fresh set of
     attempts). Traced in the same transaction; the trace names the message, never its content."""
