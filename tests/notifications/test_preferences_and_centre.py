@@ -137,11 +137,14 @@ def test_the_preferences_page_saves_the_unchecked_kinds_as_off(client) -> None: 
     assert preferences_for_person(person_id=user.person.pk)[NotificationKind.SCREENING] is False
 
 
-def test_the_preferences_page_shows_each_kind_with_a_label_and_the_always_sent_emails(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_preferences_page_shows_each_produced_kind_with_a_label_and_the_always_sent_emails(client) -> None:  # type: ignore[no-untyped-def]
+    from carnet.notifications.switches import PRODUCED_KINDS
+
     client.force_login(PatientUserFactory())
     html = client.get(PREFERENCES).content.decode()
-    for kind in NotificationKind.values:
+    for kind in PRODUCED_KINDS:
         assert f'<label class="fr-label" for="id_{kind}">' in html
+    assert "id_SERVICE_ACTIVITY" not in html  # no connected service produces it yet
     assert "chaque accès en urgence" in html
 
 

@@ -8,10 +8,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import NotificationKind
+from .switches import PRODUCED_KINDS
 
 KIND_HELP = {
     NotificationKind.NEW_MESSAGE: _("Quand un professionnel vous écrit dans la messagerie de santé."),
-    NotificationKind.NEW_DOCUMENT: _("Quand un document est ajouté à votre dossier."),
+    NotificationKind.NEW_DOCUMENT: _(
+        "Quand un professionnel, un établissement ou l'Assurance Maladie ajoute un document à votre dossier "
+        "(un seul e-mail pour plusieurs documents déposés ensemble)."
+    ),
     NotificationKind.APPOINTMENT: _("Rappels de vos rendez-vous."),
     NotificationKind.SERVICE_ACTIVITY: _("Activité des services que vous avez connectés à votre profil."),
     NotificationKind.SCREENING: _("Invitations aux dépistages recommandés pour vous."),
@@ -19,20 +23,23 @@ KIND_HELP = {
 
 
 class PreferencesForm(forms.Form):
-    """R-NOT-1: one checkbox per kind of e-mail that the person may switch off."""
+    """R-NOT-1: one checkbox per kind of e-mail that an event produces and the person may switch off
+    (``switches.PRODUCED_KINDS``); the other kinds are not offered."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for value, label in NotificationKind.choices:
+        labels = dict(NotificationKind.choices)
+        for value in PRODUCED_KINDS:
             self.fields[value] = forms.BooleanField(
                 required=False,
-                label=label,
+                label=labels[value],
                 help_text=KIND_HELP.get(NotificationKind(value), ""),
                 widget=forms.CheckboxInput(),
             )
 
     def enabled(self) -> dict[str, bool]:
-        return {value: bool(self.cleaned_data.get(value)) for value in NotificationKind.values}
+        """The offered kinds as checked (an unchecked box is a kind switched off)."""
+        return {value: bool(self.cleaned_data.get(value)) for value in PRODUCED_KINDS}
 
 
 class RetryForm(forms.Form):

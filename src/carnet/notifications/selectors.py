@@ -46,6 +46,14 @@ def inapp_list_for_person(*, patient_id: int, limit: int = INAPP_PAGE_SIZE) -> l
     )
 
 
+def inapp_unread_since(*, person_id: int, dedup_prefix: str, since: datetime) -> bool:
+    """Does the person still have an unread entry, created since ``since``, whose cause's key starts with
+    ``dedup_prefix``? (Grouping: a producer adds nothing while its previous notice is still unread.)"""
+    return InAppNotification.objects.filter(
+        patient_id=person_id, read_at__isnull=True, created_at__gte=since, dedup_key__startswith=dedup_prefix
+    ).exists()
+
+
 def inapp_unread_count(*, patient_id: int) -> int:
     return InAppNotification.objects.filter(patient_id=patient_id, read_at__isnull=True).count()
 

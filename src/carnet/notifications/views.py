@@ -32,6 +32,7 @@ from .forms import PreferencesForm
 from .models import DeliveredMessage
 from .selectors import INAPP_PAGE_SIZE, inapp_list_for_person, preferences_for_person
 from .services import inapp_mark_all_read, inapp_mark_read, preferences_update
+from .switches import always_sent_lines
 
 OUTBOX_SIZE = 50
 
@@ -139,13 +140,15 @@ def _actor(request: HttpRequest, me: Person) -> Actor:
 @patient_required
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
-    """R-NOT-1: which e-mails the person receives; the event e-mails that always go are listed."""
+    """R-NOT-1: which e-mails the person receives, for the kinds an event produces; the messages that
+    always go are listed. A kind not offered keeps its stored choice."""
     me = _me(request)
     if request.method == "POST":
         form = PreferencesForm(request.POST)
         if form.is_valid():
+            enabled = {**preferences_for_person(person_id=me.pk), **form.enabled()}
             try:
-                preferences_update(person_id=me.pk, actor=_actor(request, me), enabled=form.enabled())
+                preferences_update(person_id=me.pk, actor=_actor(request, me), enabled=enabled)
             except DomainError as error:
                 form.add_error(error.field if error.field in form.fields else None, str(error.message))
             else:
@@ -154,14 +157,5 @@ def preferences(request: HttpRequest) -> HttpResponse:
     else:
         form = PreferencesForm(initial=preferences_for_person(person_id=me.pk))
     return render(
-        request, "notifications/preferences.html", {"form": form, "always_sent": ALWAYS_SENT_LABELS}
+        request, "notifications/preferences.html", {"form": form, "always_sent": always_sent_lines()}
     )
-
-
-ALWAYS_SENT_LABELS = [
-    _("le premier accès d'un professionnel de santé à votre dossier"),
-    _("chaque accès en urgence à votre dossier"),
-    _("la réponse à une invitation de partage (par exemple du second représentant légal)"),
-    _("la suppression de vos données, une fois effectuée"),
-    _("la sécurité de votre compte : codes de connexion et codes provisoires"),
-]

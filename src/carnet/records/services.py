@@ -44,6 +44,7 @@ from . import codes, formats
 from . import messages as _messages  # noqa: F401  (registers the e-mail templates)
 from .blobstore import blob_delete, blob_file_discard, blob_put
 from .models import AuthorKind, Blob, Document, DocumentStatus
+from .notices import new_document_notify
 
 NOT_FOUND = _("Document introuvable.")
 MAX_BULK_DELETE = 10  # R-FMT-3 / R-DOC-10: at most 10 documents per bulk deletion
@@ -456,6 +457,7 @@ def _store(
                     **({"replaces": str(replaces.public_id)} if replaces is not None else {}),
                 },
             )
+            new_document_notify(document)  # R-NOT-1 "nouveau document", grouped (records.notices)
     except BaseException:
         if blob is not None:
             blob_file_discard(blob)
