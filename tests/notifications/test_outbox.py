@@ -87,3 +87,32 @@ def test_no_notification_is_queued_for_a_deceased_person_r_lc_27(settings) -> No
     person = PersonFactory(deceased_on=date(2026, 1, 2))
     assert _queue(person) is None
     assert OutboxMessage.objects.count() == 0
+
+
+def test_withdrawing_a_cause_cancels_what_is_not_sent_and_removes_its_centre_entries(settings) -> None:  # type: ignore[no-untyped-def]
+    """R-MIN-5: a conversation hidden after the fact takes back its representatives' notifications; what
+    was already delivered stays delivered, other causes are untouched."""
+    from carnet.notifications.models import DeliveryState, InAppNotification, NotificationKind
+    from carnet.notifications.services import notifications_withdraw
+
+    settings.CARNET_TASK_BACKEND = "none"
+    person = PersonFactory()
+    for key in ("message:a:p", "message:b:p", "other"):
+        notify(
+            patient_id=person.pk,
+            channel="EMAIL",
+            address=person.email,
+            template="generic",
+            params={"base_url": "https://carnet.example"},
+            dedup_key=key,
+            kind=NotificationKind.NEW_MESSAGE,
+        )
+    OutboxMessage.objects.filter(dedup_key="message:b:p").update(state=DeliveryState.SENT)
+    assert notifications_withdraw(dedup_keys=["message:a:p", "message:b:p"], reason="Withdrawn") == (2, 1)
+    states = dict(OutboxMessage.objects.values_list("dedup_key", "state"))
+    assert states == {
+        "message:a:p": DeliveryState.CANCELLED,
+        "message:b:p": DeliveryState.SENT,
+        "other": DeliveryState.PENDING,
+    }
+    assert list(InAppNotification.objects.values_list("dedup_key", flat=True)) == ["other"]

@@ -137,7 +137,7 @@ def test_the_preferences_page_saves_the_unchecked_kinds_as_off(client) -> None: 
     assert preferences_for_person(person_id=user.person.pk)[NotificationKind.SCREENING] is False
 
 
-def test_the_preferences_page_shows_each_produced_kind_with_a_label_and_the_always_sent_emails(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_preferences_page_shows_the_produced_kinds_and_the_always_sent_emails(client) -> None:  # type: ignore[no-untyped-def]
     from carnet.notifications.switches import PRODUCED_KINDS
 
     client.force_login(PatientUserFactory())

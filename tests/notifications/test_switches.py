@@ -246,3 +246,12 @@ def test_every_message_a_patient_may_receive_is_either_switchable_or_listed_as_a
         assert (key in switched) + (key in ALWAYS_SENT_LABELS) + (key in NOT_FOR_PATIENTS) == 1, key
     assert set(ALWAYS_SENT_LABELS) | NOT_FOR_PATIENTS >= ALWAYS_SENT
     assert not (ALWAYS_SENT & switched)
+
+
+def test_no_template_that_could_reveal_a_confidential_exchange_names_its_sender() -> None:
+    """R-NOT-2, R-MIN-5: the notice of a conversation hidden from the legal representatives and the notice
+    of a new document (a centre's name alone may say what it is about) name nobody."""
+    for key in ("messaging_new_message_discreet", "record_new_document"):
+        template = CATALOGUE[key]
+        assert "sender" not in template.params
+        assert not any("{sender}" in text for text in (*template.subject.values(), *template.body.values()))
