@@ -165,6 +165,15 @@ def test_the_search_and_the_unread_count_leave_it_out_for_the_representative(
     assert selectors.unread_count_for_patient(actor=minor.holder, patient_id=minor.patient.pk) == 1
 
 
+def test_the_unread_count_of_someone_without_access_is_zero_and_leaves_no_trace(minor: World) -> None:
+    _secret(minor)
+    stranger = make_world().patient
+    before = Trace.objects.count()
+    actor = person_actor(stranger, ActorKind.LEGAL_REPRESENTATIVE)
+    assert selectors.unread_count_for_patient(actor=actor, patient_id=minor.patient.pk) == 0
+    assert Trace.objects.count() == before
+
+
 def test_the_minors_drafts_in_a_confidential_conversation_are_not_listed_to_the_representative(
     minor: World, parent: Person
 ) -> None:

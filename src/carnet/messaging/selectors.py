@@ -229,10 +229,13 @@ def drafts_for_patient(*, actor: Actor, patient_id: int) -> list[DraftRow]:
 
 def unread_count_for_patient(*, actor: Actor, patient_id: int) -> int:
     """For a badge: the unread messages this viewer may see (never one of a conversation kept from him,
-    R-MIN-5), a count without content; 0 for whoever may not read the space's messaging."""
+    R-MIN-5), a count without content; 0 for whoever may not read the space's messaging (a badge shows
+    nothing and traces nothing)."""
     try:
-        scope, _decision = _patient_entry(actor, patient_id, "MESSAGE_LIST")
+        scope = services.scope_for(actor, patient_id)
     except NotFoundOrForbidden:
+        return 0
+    if not scope.facts.is_patient_side or not services.decide(scope, Action.MESSAGE_READ, None):
         return 0
     unread = Message.objects.filter(
         patient_id=patient_id,
