@@ -31,7 +31,7 @@ from carnet.common import clock
 from . import merkle
 from .log import head_bytes, inclusion_proofs, latest_head
 from .models import LogCheck, LogHash, LogLeaf, LogQueue, Trace, TreeHead
-from .services import ContentUnavailable, leaf_content, public_key_b64
+from .services import ContentUnavailable, leaf_content, log_origin, public_key_b64
 from .verify import (
     ALTERED,
     BAD_ENTRY_SIGNATURE,
@@ -39,6 +39,7 @@ from .verify import (
     NOT_IN_LOG,
     Problem,
     leaf_hash_of,
+    leaf_index_message,
     leaf_text,
     sct_message,
     verify_signature,
@@ -53,6 +54,7 @@ STORED_HASH = "stored_hash"  # a stored hash differs from the one rebuilt from t
 HEAD_MISMATCH = "head_mismatch"  # a signed head's root differs from the rebuilt tree at its size
 HEAD_BEYOND = "head_beyond"  # a signed head larger than the stored log
 UNLOGGED = "unlogged"  # a trace neither sequenced nor queued
+MOVED = "moved"  # a leaf's index is not the one the sequencer signed for it (leaves swapped or moved)
 WITNESS = "witness"  # a witness saw a head the database does not have, or cannot confirm ours
 
 CHUNK = 2_000
@@ -100,7 +102,8 @@ class LogReport:
 
 
 def _entry_hash(t: Trace, key: str, index: int | None, report: LogReport) -> bytes:
-    """The leaf hash of ``t`` as recomputed (or stored, when unreadable); problems go to ``report``."""
+    """The leaf hash of ``t`` as recomputed (or stored, when unreadable); problems go to ``report``
+    (``_entry_sound`` tells whether there were any)."""
     try:
         digest = leaf_hash_of(leaf_text(leaf_content(t)))
     except ContentUnavailable:
@@ -123,17 +126,18 @@ def log_verify(*, witness: bool = True) -> LogReport:
             report.add(None, BAD_HEAD_SIGNATURE, f"taille / size {h.size}")
     by_size = {h.size: h for h in heads}
     tree = merkle.CompactRange()
-    leaves = LogLeaf.objects.order_by("index").values_list("index", "trace_id")
+    leaves = LogLeaf.objects.order_by("index").values_list("index", "trace_id", "signature")
+    origin = log_origin()
     last = -1
     while rows := list(leaves.filter(index__gt=last)[:CHUNK]):
-        traces = {t.pk: t for t in Trace.objects.filter(pk__in=[trace_id for _, trace_id in rows])}
+        traces = {t.pk: t for t in Trace.objects.filter(pk__in=[row[1] for row in rows])}
         stored = dict(
             LogHash.objects.filter(
                 index__gte=merkle.stored_hash_index(0, tree.size),
                 index__lt=merkle.stored_hash_count(max(rows[-1][0], tree.size) + 1),
             ).values_list("index", "hash")
         )
-        for index, trace_id in rows:
+        for index, trace_id, leaf_signature in rows:
             last = index
             if index != tree.size:
                 report.add(tree.size, MISSING, f"feuilles absentes / leaves missing: {tree.size}–{index - 1}")
@@ -144,7 +148,11 @@ def log_verify(*, witness: bool = True) -> LogReport:
                 level0 = stored.get(merkle.stored_hash_index(0, index))
                 digest = bytes.fromhex(level0) if level0 else b"\x00" * 32
             else:
+                before = len(report.problems)
                 digest = _entry_hash(t, key, index, report)
+                sound = len(report.problems) == before
+                if sound and not verify_signature(key, leaf_signature, leaf_index_message(origin, index, digest)):
+                    report.add(index, MOVED, "", t)
             base = merkle.stored_hash_index(0, index)
             for offset, value in enumerate(tree.append(digest)):
                 if stored.get(base + offset) != value.hex():
@@ -222,18 +230,26 @@ def patient_log_verify(patient_id: int | None) -> list[Problem]:
     report = LogReport()
     key = public_key_b64()
     traces = list(Trace.objects.filter(patient_id=patient_id).order_by("id"))
-    leaves = dict(
-        LogLeaf.objects.filter(trace_id__in=[t.pk for t in traces]).values_list("trace_id", "index")
-    )
+    leaves = {
+        trace_id: (index, signature)
+        for trace_id, index, signature in LogLeaf.objects.filter(trace_id__in=[t.pk for t in traces]).values_list(
+            "trace_id", "index", "signature"
+        )
+    }
+    origin = log_origin()
     queued = set(LogQueue.objects.filter(trace_id__in=[t.pk for t in traces]).values_list("trace_id", flat=True))
     head = latest_head()
     if head is not None and not verify_signature(key, head.signature, head_bytes(head)):
         report.add(None, BAD_HEAD_SIGNATURE, f"taille / size {head.size}")
     sequenced: list[tuple[int, Trace, bytes]] = []
     for t in traces:
-        index = leaves.get(t.pk)
+        index, signature = leaves.get(t.pk, (None, ""))
+        before = len(report.problems)
         digest = _entry_hash(t, key, index, report)
         if index is not None:
+            sound = len(report.problems) == before
+            if sound and not verify_signature(key, signature, leaf_index_message(origin, index, digest)):
+                report.add(index, MOVED, "", t)
             sequenced.append((index, t, digest))
         elif t.pk not in queued:
             report.add(None, UNLOGGED, f"trace #{t.pk}", t)

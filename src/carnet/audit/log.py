@@ -29,7 +29,7 @@ from carnet.common import clock
 from . import merkle
 from .models import LogHash, LogLeaf, LogQueue, Trace, TreeHead
 from .services import leaf_content, log_origin, public_key_b64, sign, signing_key_id
-from .verify import head_message, leaf_hash_of, leaf_text, sct_message, verify_signature
+from .verify import head_message, leaf_hash_of, leaf_index_message, leaf_text, sct_message, verify_signature
 
 log = logging.getLogger("carnet.audit.log")
 
@@ -166,6 +166,7 @@ def log_sequence(*, limit: int | None = None) -> TreeHead | None:
         if not ids:
             return head
         key = public_key_b64()
+        origin = log_origin()
         new: dict[int, bytes] = {}
 
         def read(indexes: Sequence[int]) -> list[bytes]:
@@ -192,7 +193,8 @@ def log_sequence(*, limit: int | None = None) -> TreeHead | None:
                 base = merkle.stored_hash_index(0, size)
                 for offset, value in enumerate(hashes):
                     new[base + offset] = value
-                leaves.append(LogLeaf(index=size, trace_id=trace_id))
+                signature = sign(leaf_index_message(origin, size, bytes.fromhex(t.leaf_hash)))
+                leaves.append(LogLeaf(index=size, trace_id=trace_id, signature=signature))
                 size += 1
         LogLeaf.objects.bulk_create(leaves, batch_size=1000)
         LogHash.objects.bulk_create(

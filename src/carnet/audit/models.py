@@ -72,10 +72,13 @@ class LogQueue(models.Model):
 
 
 class LogLeaf(_AppendOnly):
-    """Leaf ``index`` of the global log is trace ``trace_id``."""
+    """Leaf ``index`` of the global log is trace ``trace_id``; ``signature`` (Ed25519 by the log key over
+    ``verify.leaf_index_message``) binds that index to the leaf hash, so that the server's check can name
+    two leaves swapped in SQL even after every hash of the tree was recomputed."""
 
     index = models.BigIntegerField(primary_key=True)
     trace_id = models.BigIntegerField(unique=True)
+    signature = models.CharField(max_length=88, default="")
 
     def __str__(self) -> str:
         return f"LogLeaf {self.index}"

@@ -67,6 +67,7 @@ LEAF_FIELDS: tuple[str, ...] = (
 
 SCT_DOMAIN = "carnet-log/v1 signed-entry-timestamp"
 HEAD_DOMAIN = "carnet-log/v1 tree-head"
+LEAF_INDEX_DOMAIN = "carnet-log/v1 leaf-index"
 COSIGNATURE_DOMAIN = "carnet-log/v1 cosignature"
 
 # Problem kinds (stable codes; the server's check and the HTML verifier use the same ones).
@@ -199,6 +200,11 @@ def leaf_hash_of(text: str) -> bytes:
 def sct_message(leaf_hash: bytes) -> bytes:
     """What a signed entry timestamp signs: the domain, then the leaf hash (which covers ``at``)."""
     return f"{SCT_DOMAIN}\n{leaf_hash.hex()}\n".encode()
+
+
+def leaf_index_message(origin: str, index: int, leaf_hash: bytes) -> bytes:
+    """What the sequencer signs when it gives a leaf its index (checked by the server, not in files)."""
+    return f"{LEAF_INDEX_DOMAIN}\n{origin}\n{index}\n{leaf_hash.hex()}\n".encode()
 
 
 def head_message(origin: str, size: int, root_hash: bytes, timestamp_ms: int) -> bytes:

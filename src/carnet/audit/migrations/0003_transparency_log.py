@@ -138,6 +138,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('index', models.BigIntegerField(primary_key=True, serialize=False)),
                 ('trace_id', models.BigIntegerField(unique=True)),
+                ('signature', models.CharField(default='', max_length=88)),
             ],
             options={
                 'abstract': False,
