@@ -430,6 +430,8 @@ async function readJson(input) {
 
 async function onVerify() {
   const t = TEXT[lang];
+  $("result").hidden = true;
+  window.carnetLastReport = undefined;
   const keyText = $("key").value.trim();
   if (!keyText) return show("ko", t.error, t.noKey, [], []);
   try {
