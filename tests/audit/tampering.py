@@ -55,10 +55,14 @@ def two_downloads(clock: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 def _resign_all(document: dict[str, Any], key: Ed25519PrivateKey) -> None:
     for entry in document["entries"]:
         digest = leaf_hash_of(entry["leaf"])
-        entry["signed_entry_timestamp"]["signature"] = base64.b64encode(key.sign(sct_message(digest))).decode()
+        entry["signed_entry_timestamp"]["signature"] = base64.b64encode(
+            key.sign(sct_message(digest))
+        ).decode()
     head = document["tree_head"]
     head["signature"] = base64.b64encode(key.sign(head_message_of(head))).decode()
-    document["public_key"] = base64.b64encode(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+    document["public_key"] = base64.b64encode(
+        key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    ).decode()
 
 
 def _edit_leaf(entry: dict[str, Any], **changes: Any) -> None:
@@ -71,7 +75,10 @@ def cases(clock: Any) -> list[Case]:
     """Every tampered file, with the problems both verifiers must report. Needs the database."""
     old, new = two_downloads(clock)
     index = [e["leaf_index"] for e in new["entries"]]
-    out = [Case("clean", copy.deepcopy(new)), Case("clean since older", copy.deepcopy(new), copy.deepcopy(old))]
+    out = [
+        Case("clean", copy.deepcopy(new)),
+        Case("clean since older", copy.deepcopy(new), copy.deepcopy(old)),
+    ]
 
     doc = copy.deepcopy(new)
     _edit_leaf(doc["entries"][1], action="DOWNLOAD")
@@ -92,7 +99,13 @@ def cases(clock: Any) -> list[Case]:
     entries[1]["leaf_index"], entries[2]["leaf_index"] = entries[2]["leaf_index"], entries[1]["leaf_index"]
     entries[1], entries[2] = entries[2], entries[1]
     out.append(
-        Case("two entries given each other's place", doc, None, {(index[1], "not_in_log"), (index[2], "not_in_log")}, index[1])
+        Case(
+            "two entries given each other's place",
+            doc,
+            None,
+            {(index[1], "not_in_log"), (index[2], "not_in_log")},
+            index[1],
+        )
     )
 
     doc = copy.deepcopy(new)
@@ -111,7 +124,15 @@ def cases(clock: Any) -> list[Case]:
     extra = copy.deepcopy(doc["entries"][-1])
     extra["leaf_index"] = doc["tree_head"]["size"]
     doc["entries"].append(extra)
-    out.append(Case("entry appended beyond the head", doc, None, {(doc["tree_head"]["size"], "beyond_head")}, doc["tree_head"]["size"]))
+    out.append(
+        Case(
+            "entry appended beyond the head",
+            doc,
+            None,
+            {(doc["tree_head"]["size"], "beyond_head")},
+            doc["tree_head"]["size"],
+        )
+    )
 
     doc = copy.deepcopy(new)
     doc["previous_heads"][0]["tree_head"]["root_hash"] = "ab" * 32
@@ -120,7 +141,15 @@ def cases(clock: Any) -> list[Case]:
     doc = copy.deepcopy(new)
     removed = doc["entries"].pop(1)
     out.append(Case("entry removed, alone", doc))  # a missing leaf is like another patient's: only OLD tells
-    out.append(Case("entry removed, since older", doc, copy.deepcopy(old), {(removed["leaf_index"], "removed")}, removed["leaf_index"]))
+    out.append(
+        Case(
+            "entry removed, since older",
+            doc,
+            copy.deepcopy(old),
+            {(removed["leaf_index"], "removed")},
+            removed["leaf_index"],
+        )
+    )
 
     doc = copy.deepcopy(new)
     doc["previous_heads"] = []

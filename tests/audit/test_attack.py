@@ -68,7 +68,9 @@ def _history(clock: Any) -> tuple[dict[str, Any], list[Trace]]:
     """A patient's history downloaded once (OLD), then more activity."""
     mine = []
     for i in range(4):
-        mine.append(add_trace(tampering.PATIENT, action="CONSULT", object_type="document", object_id=f"doc-{i}"))
+        mine.append(
+            add_trace(tampering.PATIENT, action="CONSULT", object_type="document", object_id=f"doc-{i}")
+        )
         other_patients_traces(1, first_patient=900 + i)
         clock.advance(minutes=5)
     old = history_export(actor=tampering.HOLDER, patient_id=tampering.PATIENT, hidden_object_ids=set())
@@ -147,7 +149,9 @@ def test_a_deleted_entry_is_named_by_the_server_check_and_by_the_older_download(
     assert offline.first_changed.action == "CONSULT"
 
 
-def test_a_truncated_log_is_caught_by_its_witness_file_and_by_the_older_download(clock: Any, settings: Any, tmp_path: Any) -> None:
+def test_a_truncated_log_is_caught_by_its_witness_file_and_by_the_older_download(
+    clock: Any, settings: Any, tmp_path: Any
+) -> None:
     """The attacker deletes the last leaves, hashes and heads so that the database is consistent with an
     older head: the witness file has seen the newer heads, so the sequencer refuses and the check says so;
     the patient's older download covers entries the log no longer has."""
@@ -161,8 +165,9 @@ def test_a_truncated_log_is_caught_by_its_witness_file_and_by_the_older_download
             (TreeHead, "size__gt", keep + 1),
         ):
             model.objects.filter(**{column: limit})._raw_delete(model.objects.db)
-        merkle_root = merkle.tree_hash(keep + 1, lambda ids: [bytes.fromhex(h) for h in
-                                       (LogHash.objects.get(index=i).hash for i in ids)])
+        merkle_root = merkle.tree_hash(
+            keep + 1, lambda ids: [bytes.fromhex(h) for h in (LogHash.objects.get(index=i).hash for i in ids)]
+        )
         from carnet.audit.log import sign_head
 
         if not TreeHead.objects.filter(size=keep + 1).exists():
@@ -170,8 +175,14 @@ def test_a_truncated_log_is_caught_by_its_witness_file_and_by_the_older_download
         with pytest.raises(LogIntegrityError, match="witness file"):
             log_sequence()
         report = log_verify()
+        settings.CARNET_AUDIT_WITNESS_FILE = str(tmp_path / "elsewhere.jsonl")  # the attacker hides it too
+        new = history_export(actor=tampering.HOLDER, patient_id=tampering.PATIENT, hidden_object_ids=set())
     problems = {p.problem for p in report.problems}
     assert {"unlogged", "witness"} <= problems
+    offline = verify_since(new, old, public_key_b64=public_key_b64())
+    lost = _leaf_of(mine[2])
+    assert offline.first_changed is not None and offline.first_changed.index == lost
+    assert offline.first_changed.action == "CONSULT"
 
 
 def test_a_forged_entry_inserted_in_sql_is_never_sequenced_and_is_reported(clock: Any) -> None:
@@ -210,7 +221,10 @@ def test_a_replaced_signed_head_is_caught(clock: Any) -> None:
         report = log_verify(witness=False)
         with pytest.raises(LogIntegrityError):
             log_sequence()
-    assert {(p.index, p.problem) for p in report.problems} >= {(None, "bad_head_signature"), (None, "head_mismatch")}
+    assert {(p.index, p.problem) for p in report.problems} >= {
+        (None, "bad_head_signature"),
+        (None, "head_mismatch"),
+    }
 
 
 def test_a_witness_that_saw_a_different_head_is_reported(clock: Any, settings: Any, tmp_path: Any) -> None:

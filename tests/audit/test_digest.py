@@ -30,7 +30,7 @@ def test_the_button_queues_a_content_free_digest_of_the_signed_head(clock: Any) 
     assert message.address == me.email and message.patient_id == me.pk
     assert message.params["tree_size"] == str(head.size)
     assert head.root_hash.startswith(message.params["root_hash"]) and len(message.params["root_hash"]) == 32
-    subject, body = render("history_digest", message.params, "fr")
+    _subject, body = render("history_digest", message.params, "fr")
     assert str(head.size) in body and message.params["root_hash"] in body
     assert "CONSULT" not in body and "urgence" not in body and "doc-1" not in body
     assert Trace.objects.filter(patient_id=me.pk, action="HISTORY_DIGEST_REQUESTED").count() == 1

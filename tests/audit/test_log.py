@@ -61,7 +61,9 @@ def test_the_sequencer_gives_queued_traces_consecutive_leaves_in_id_order(clock:
     traces = _append(3, patient_id=1) + _append(2, patient_id=2)
     head = log_sequence()
     assert head is not None and head.size == 5
-    assert list(LogLeaf.objects.order_by("index").values_list("trace_id", flat=True)) == [t.pk for t in traces]
+    assert list(LogLeaf.objects.order_by("index").values_list("trace_id", flat=True)) == [
+        t.pk for t in traces
+    ]
     assert not LogQueue.objects.exists()
 
 
@@ -179,7 +181,9 @@ def test_the_database_refuses_to_update_or_delete_a_row_of_the_log(
     history_export(actor=Actor.system("x"), patient_id=7, hidden_object_ids=set())
     log_check_record(witness=False)
     if model is WitnessCosignature:
-        WitnessCosignature.objects.create(tree_size=3, witness="w", witness_key_id="k" * 16, time=1, signature="s")
+        WitnessCosignature.objects.create(
+            tree_size=3, witness="w", witness_key_id="k" * 16, time=1, signature="s"
+        )
     assert model.objects.exists()
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         model.objects.update(**rewrite)
@@ -255,8 +259,19 @@ def test_traces_committed_out_of_id_order_are_each_sequenced_once() -> None:
             from carnet.audit.services import _build_trace_sql
 
             t = Trace(
-                patient_id=7, at=later.at, actor_kind="SYSTEM", actor_id="x", actor_label="", action="EARLY",
-                group="general", object_type="", object_id="", mode="", reason="", outcome="ALLOW", details={},
+                patient_id=7,
+                at=later.at,
+                actor_kind="SYSTEM",
+                actor_id="x",
+                actor_label="",
+                action="EARLY",
+                group="general",
+                object_type="",
+                object_id="",
+                mode="",
+                reason="",
+                outcome="ALLOW",
+                details={},
                 nonce="0" * 32,
             )
             from carnet.audit.services import _key, leaf_content
@@ -276,7 +291,10 @@ def test_traces_committed_out_of_id_order_are_each_sequenced_once() -> None:
         slow.commit()
         head = log_sequence()
         assert head is not None and head.size == 2
-        assert list(LogLeaf.objects.order_by("index").values_list("trace_id", flat=True)) == [later.pk, early_id]
+        assert list(LogLeaf.objects.order_by("index").values_list("trace_id", flat=True)) == [
+            later.pk,
+            early_id,
+        ]
         assert chain_verify(7) == []
     finally:
         slow.close()

@@ -205,8 +205,17 @@ def _values(conn: Any) -> list[Any]:
     from carnet.audit.services import _build_trace_sql
 
     t = Trace(
-        patient_id=PATIENT, at=datetime(2026, 1, 5, tzinfo=UTC), actor_kind="SYSTEM", actor_id="x",
-        action="HELD", group="general", details={}, nonce="0" * 32, leaf_hash="0" * 64, sct="", key_id="",
+        patient_id=PATIENT,
+        at=datetime(2026, 1, 5, tzinfo=UTC),
+        actor_kind="SYSTEM",
+        actor_id="x",
+        action="HELD",
+        group="general",
+        details={},
+        nonce="0" * 32,
+        leaf_hash="0" * 64,
+        sct="",
+        key_id="",
     )
     return [f.get_db_prep_save(getattr(t, f.attname), conn) for f in _build_trace_sql(conn).fields]
 

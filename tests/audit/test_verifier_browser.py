@@ -14,8 +14,6 @@ import pytest
 from carnet.audit import verifier
 from carnet.audit.services import public_key_b64
 
-from tests.e2e.conftest import browser, page  # noqa: F401 (the e2e fixtures: Debian's chromium)
-
 from . import tampering
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]

@@ -65,7 +65,9 @@ def test_the_first_changed_entry_is_named(clock: Any) -> None:
         )
         first = report.first_changed
         assert first is not None and first.index == case.first_changed, case.name
-        assert first.action in {"CONSULT", "DOWNLOAD", "HISTORY_DOWNLOADED"}, case.name  # as the file says now
+        assert first.action in {"CONSULT", "DOWNLOAD", "HISTORY_DOWNLOADED"}, (
+            case.name
+        )  # as the file says now
         assert first.at.startswith("2026-01-"), case.name
 
 
@@ -104,13 +106,25 @@ def test_the_previous_heads_are_the_viewer_s_own(clock: Any) -> None:
 def test_a_hidden_entry_is_absent_and_its_leaf_looks_like_another_patient_s(clock: Any) -> None:
     """R-MASK-6 / R-MIN-5 and issue item 2: nothing in the file betrays that a hidden item exists."""
     add_trace(tampering.PATIENT, action="CONSULT", object_type="document", object_id="doc-a")
-    add_trace(tampering.PATIENT, action="DEPOSIT", object_type="document", object_id="hidden-doc",
-              details={"title": "Compte rendu"})
+    add_trace(
+        tampering.PATIENT,
+        action="DEPOSIT",
+        object_type="document",
+        object_id="hidden-doc",
+        details={"title": "Compte rendu"},
+    )
     add_trace(999, action="CONSULT")
     add_trace(tampering.PATIENT, action="CONSULT", object_type="document", object_id="doc-b")
-    document = history_export(actor=tampering.HOLDER, patient_id=tampering.PATIENT, hidden_object_ids={"hidden-doc"})
+    document = history_export(
+        actor=tampering.HOLDER, patient_id=tampering.PATIENT, hidden_object_ids={"hidden-doc"}
+    )
     text = json.dumps(document, ensure_ascii=False)
-    assert "hidden-doc" not in text and "Compte rendu" not in text and "DEPOSIT" not in text and "redact" not in text
+    assert (
+        "hidden-doc" not in text
+        and "Compte rendu" not in text
+        and "DEPOSIT" not in text
+        and "redact" not in text
+    )
     assert [e["leaf_index"] for e in document["entries"]] == [0, 3, 4]  # 1 (hidden) and 2 (other) alike
     assert verify_document(document, public_key_b64=public_key_b64()).ok
 
@@ -153,7 +167,9 @@ def test_proofs_follow_rfc_9162_for_every_size(clock: Any) -> None:
 # --- the command --------------------------------------------------------------------------------------
 
 
-def test_the_command_exits_0_on_a_clean_file_with_the_trusted_key(clock: Any, tmp_path: Path, capsys: Any) -> None:
+def test_the_command_exits_0_on_a_clean_file_with_the_trusted_key(
+    clock: Any, tmp_path: Path, capsys: Any
+) -> None:
     path = _write(tmp_path, "historique.json", tampering.download())
     call_command("verify_history", str(path), public_key=public_key_b64())
     assert "RÉSULTAT : historique intègre / RESULT: history verified" in capsys.readouterr().out
@@ -167,7 +183,9 @@ def test_the_command_reads_the_key_from_a_file(clock: Any, tmp_path: Path, capsy
     assert "historique intègre" in capsys.readouterr().out
 
 
-def test_the_command_refuses_to_trust_only_the_key_inside_the_file(clock: Any, tmp_path: Path, capsys: Any) -> None:
+def test_the_command_refuses_to_trust_only_the_key_inside_the_file(
+    clock: Any, tmp_path: Path, capsys: Any
+) -> None:
     path = _write(tmp_path, "historique.json", tampering.download())
     with pytest.raises(SystemExit) as exit_info:
         call_command("verify_history", str(path))
@@ -175,7 +193,9 @@ def test_the_command_refuses_to_trust_only_the_key_inside_the_file(clock: Any, t
     assert "la clé contenue dans le fichier ne prouve rien" in capsys.readouterr().out
 
 
-def test_the_command_exits_1_and_names_the_first_changed_entry(clock: Any, tmp_path: Path, capsys: Any) -> None:
+def test_the_command_exits_1_and_names_the_first_changed_entry(
+    clock: Any, tmp_path: Path, capsys: Any
+) -> None:
     case = next(c for c in tampering.cases(clock) if c.name == "entry removed, since older")
     assert case.old is not None
     new, old = _write(tmp_path, "new.json", case.new), _write(tmp_path, "old.json", case.old)
@@ -183,7 +203,10 @@ def test_the_command_exits_1_and_names_the_first_changed_entry(clock: Any, tmp_p
         call_command("verify_history", str(new), since=str(old), public_key=public_key_b64())
     assert exit_info.value.code == 1
     out = capsys.readouterr().out
-    assert f"Première entrée modifiée / first changed entry: entrée / entry {case.first_changed} (2026-01-05" in out
+    assert (
+        f"Première entrée modifiée / first changed entry: entrée / entry {case.first_changed} (2026-01-05"
+        in out
+    )
     assert "CONSULT)" in out
 
 
@@ -233,10 +256,15 @@ def test_the_verifier_runs_with_the_files_alone_without_django(clock: Any, tmp_p
     )
     key = ["--public-key", public_key_b64()]
     ok = subprocess.run(
-        [sys.executable, "-c", script, str(good), "--since", str(older), *key], env=env, capture_output=True, text=True
+        [sys.executable, "-c", script, str(good), "--since", str(older), *key],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert ok.returncode == 0, ok.stdout + ok.stderr
     new["entries"][0]["leaf"] = new["entries"][0]["leaf"].replace("CONSULT", "DOWNLOAD")
     bad = _write(tmp_path, "tampered.json", new)
-    ko = subprocess.run([sys.executable, "-c", script, str(bad), *key], env=env, capture_output=True, text=True)
+    ko = subprocess.run(
+        [sys.executable, "-c", script, str(bad), *key], env=env, capture_output=True, text=True
+    )
     assert ko.returncode == 1 and "entrée / entry 0" in ko.stdout

@@ -33,9 +33,23 @@ def witness(tmp_path: Path, settings: Any) -> Iterator[dict[str, Any]]:
     """A reference witness process on 127.0.0.1 (any free port), stopped after the test."""
     data = tmp_path / "witness"
     process = subprocess.Popen(
-        [sys.executable, "-m", "carnet.audit.witness", "--host", "127.0.0.1", "--port", "0",
-         "--data", str(data), "--log-public-key", public_key_b64()],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={"PYTHONPATH": SRC},
+        [
+            sys.executable,
+            "-m",
+            "carnet.audit.witness",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--data",
+            str(data),
+            "--log-public-key",
+            public_key_b64(),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={"PYTHONPATH": SRC},
     )
     try:
         assert process.stdout is not None
@@ -54,7 +68,7 @@ def witness(tmp_path: Path, settings: Any) -> Iterator[dict[str, Any]]:
 def _get(url: str) -> str:
     import urllib.request
 
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback test witness)
+    with urllib.request.urlopen(url, timeout=5) as response:
         return str(response.read().decode())
 
 
@@ -70,21 +84,28 @@ def _grow(n: int, patient_id: int = 7) -> None:
     log_sequence()
 
 
-def test_the_witness_cosigns_each_new_head_after_checking_consistency(clock: Any, witness: dict[str, Any]) -> None:
+def test_the_witness_cosigns_each_new_head_after_checking_consistency(
+    clock: Any, witness: dict[str, Any]
+) -> None:
     _grow(3)
     assert witness_push() == 1
     _grow(4)
     assert witness_push() == 1
     sizes = list(WitnessCosignature.objects.order_by("tree_size").values_list("tree_size", flat=True))
     assert sizes == [3, 7]
-    seen = [json.loads(line)["tree_head"]["size"] for line in (witness["data"] / "heads.jsonl").read_text().splitlines()]
+    seen = [
+        json.loads(line)["tree_head"]["size"]
+        for line in (witness["data"] / "heads.jsonl").read_text().splitlines()
+    ]
     assert seen == [3, 7]
     from carnet.audit.models import TreeHead
 
     assert witness_compare({h.size: h for h in TreeHead.objects.all()}) == []
 
 
-def test_the_witness_refuses_a_head_inconsistent_with_what_it_saw(clock: Any, witness: dict[str, Any]) -> None:
+def test_the_witness_refuses_a_head_inconsistent_with_what_it_saw(
+    clock: Any, witness: dict[str, Any]
+) -> None:
     """The attacker deletes an entry and makes the server re-sign the log (the reset attack): the new
     head, properly signed by the log key, is refused by the witness, which keeps it as evidence."""
     from carnet.audit.models import Trace
@@ -104,13 +125,17 @@ def test_the_witness_refuses_a_head_inconsistent_with_what_it_saw(clock: Any, wi
     assert refused[0]["tree_head"]["size"] == 4 and refused[0]["last_seen"]["size"] == 3
 
 
-def test_the_witness_refuses_a_consistency_proof_that_does_not_hold(clock: Any, witness: dict[str, Any]) -> None:
+def test_the_witness_refuses_a_consistency_proof_that_does_not_hold(
+    clock: Any, witness: dict[str, Any]
+) -> None:
     _grow(3)
     witness_push()
     _grow(2)
     head = latest_head()
     assert head is not None
-    status, answer = _post(witness["url"], {"tree_head": head_dict(head), "old_size": 3, "consistency_proof": ["ab" * 32]})
+    status, answer = _post(
+        witness["url"], {"tree_head": head_dict(head), "old_size": 3, "consistency_proof": ["ab" * 32]}
+    )
     assert status == 422 and "inconsistent" in answer["error"]
     assert (witness["data"] / "refused.jsonl").exists()
 

@@ -150,7 +150,7 @@ def test_saving_traces_the_read_and_the_deposit_together(filled: Filled) -> None
     )
     actions = list(
         Trace.objects.filter(patient_id=filled.patient.pk)
-        .order_by("-seq")
+        .order_by("-id")
         .values_list("action", "details")[:2]
     )
     assert [a for a, _d in actions] == ["DEPOSIT", "PROFILE_SUMMARY"]

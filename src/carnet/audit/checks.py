@@ -151,7 +151,9 @@ def log_verify(*, witness: bool = True) -> LogReport:
                 before = len(report.problems)
                 digest = _entry_hash(t, key, index, report)
                 sound = len(report.problems) == before
-                if sound and not verify_signature(key, leaf_signature, leaf_index_message(origin, index, digest)):
+                if sound and not verify_signature(
+                    key, leaf_signature, leaf_index_message(origin, index, digest)
+                ):
                     report.add(index, MOVED, "", t)
             base = merkle.stored_hash_index(0, index)
             for offset, value in enumerate(tree.append(digest)):
@@ -166,7 +168,9 @@ def log_verify(*, witness: bool = True) -> LogReport:
     return _finish(report, tree, by_size, witness)
 
 
-def _finish(report: LogReport, tree: merkle.CompactRange, by_size: dict[int, TreeHead], witness: bool) -> LogReport:
+def _finish(
+    report: LogReport, tree: merkle.CompactRange, by_size: dict[int, TreeHead], witness: bool
+) -> LogReport:
     report.tree_size = tree.size
     for size in sorted(s for s in by_size if s > tree.size):
         report.add(None, HEAD_BEYOND, f"taille / size {size}")
@@ -232,12 +236,14 @@ def patient_log_verify(patient_id: int | None) -> list[Problem]:
     traces = list(Trace.objects.filter(patient_id=patient_id).order_by("id"))
     leaves = {
         trace_id: (index, signature)
-        for trace_id, index, signature in LogLeaf.objects.filter(trace_id__in=[t.pk for t in traces]).values_list(
-            "trace_id", "index", "signature"
-        )
+        for trace_id, index, signature in LogLeaf.objects.filter(
+            trace_id__in=[t.pk for t in traces]
+        ).values_list("trace_id", "index", "signature")
     }
     origin = log_origin()
-    queued = set(LogQueue.objects.filter(trace_id__in=[t.pk for t in traces]).values_list("trace_id", flat=True))
+    queued = set(
+        LogQueue.objects.filter(trace_id__in=[t.pk for t in traces]).values_list("trace_id", flat=True)
+    )
     head = latest_head()
     if head is not None and not verify_signature(key, head.signature, head_bytes(head)):
         report.add(None, BAD_HEAD_SIGNATURE, f"taille / size {head.size}")

@@ -23,7 +23,9 @@ from .models import HeadIssued, TreeHead
 from .services import trace
 
 _SIGN_FR = "\n\nCarnet — ceci est un message automatique, merci de ne pas y répondre. Carnet ne vous demandera jamais votre mot de passe."
-_SIGN_EN = "\n\nCarnet — this is an automatic message, please do not reply. Carnet will never ask for your password."
+_SIGN_EN = (
+    "\n\nCarnet — this is an automatic message, please do not reply. Carnet will never ask for your password."
+)
 
 register(
     "history_digest",
@@ -36,7 +38,8 @@ register(
             "le vérificateur de {base_url} contrôle." + _SIGN_FR,
             "en": "You asked for the fingerprint of your activity history. On {date}, Carnet's signed log "
             "held {tree_size} entries; its fingerprint (root) starts with {root_hash}. Keep this message: a "
-            "history downloaded later must extend this log, which the verifier at {base_url} checks." + _SIGN_EN,
+            "history downloaded later must extend this log, which the verifier at {base_url} checks."
+            + _SIGN_EN,
         },
         params=("date", "tree_size", "root_hash", "base_url"),
     ),

@@ -23,7 +23,9 @@ from .verify import FORMAT, leaf_text
 __all__ = ["LogIntegrityError", "history_export", "visible_traces"]
 
 
-def visible_traces(*, patient_id: int, hidden_object_ids: set[str] | frozenset[str], up_to: int) -> list[tuple[int, Trace]]:
+def visible_traces(
+    *, patient_id: int, hidden_object_ids: set[str] | frozenset[str], up_to: int
+) -> list[tuple[int, Trace]]:
     """``(leaf index, trace)`` of the patient's sequenced traces below leaf ``up_to`` that the viewer may
     see, in leaf order. Hidden ones (``hooks.hidden_object_ids``) are left out in the query."""
     hidden = {str(i) for i in hidden_object_ids if str(i)}
@@ -54,7 +56,13 @@ def history_export(
     conversations) are **absent**. Raises ``LogIntegrityError`` (nothing written) when the stored log no
     longer matches its last signed head. The caller has asked ``access`` first (``history_access``).
     """
-    trace(actor=actor, action="HISTORY_DOWNLOADED", patient_id=patient_id, group="general", object_type="history")
+    trace(
+        actor=actor,
+        action="HISTORY_DOWNLOADED",
+        patient_id=patient_id,
+        group="general",
+        object_type="history",
+    )
     head = log_sequence()
     assert head is not None  # the trace above was just sequenced
     rows = visible_traces(patient_id=patient_id, hidden_object_ids=hidden_object_ids, up_to=head.size)

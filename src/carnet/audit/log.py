@@ -99,7 +99,9 @@ def check_head_state(head: TreeHead | None) -> None:
     except KeyError as exc:
         raise LogIntegrityError(f"{exc} (last signed head: size {size})") from exc
     if not last_leaf or root.hex() != head.root_hash:
-        raise LogIntegrityError(f"the stored tree does not give the root of the last signed head (size {size})")
+        raise LogIntegrityError(
+            f"the stored tree does not give the root of the last signed head (size {size})"
+        )
 
 
 def _check_witness_file(size: int) -> None:
@@ -187,7 +189,9 @@ def log_sequence(*, limit: int | None = None) -> TreeHead | None:
                     continue
                 if not _sound(t, key):
                     done.pop()  # stays queued: the server's check reports it
-                    log.error("transparency log: trace #%s does not match its signature; not sequenced", trace_id)
+                    log.error(
+                        "transparency log: trace #%s does not match its signature; not sequenced", trace_id
+                    )
                     continue
                 hashes = merkle.stored_hashes_for_leaf(size, bytes.fromhex(t.leaf_hash), read)
                 base = merkle.stored_hash_index(0, size)

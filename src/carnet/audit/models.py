@@ -15,6 +15,8 @@ Every table but the queue refuses UPDATE and DELETE in the database (migrations 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 
 
@@ -22,12 +24,12 @@ class _AppendOnly(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise RuntimeError(f"{type(self).__name__} rows are append-only")
         super().save(*args, **kwargs)
 
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise RuntimeError(f"{type(self).__name__} rows are append-only")
 
 

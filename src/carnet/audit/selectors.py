@@ -29,6 +29,7 @@ from carnet.access.policy import Decision, decide
 from carnet.common import clock
 from carnet.common.actors import ActorKind
 
+from .checks import patient_log_verify
 from .labels import (
     EMERGENCY_ACTIONS,
     EMERGENCY_MODES,
@@ -37,7 +38,6 @@ from .labels import (
     action_label,
     actor_kind_label,
 )
-from .checks import patient_log_verify
 from .models import Trace
 from .verify import Problem
 

@@ -97,7 +97,7 @@ def log_origin() -> str:
 # --------------------------------------------------------------------------------------------------
 
 
-class ContentUnavailable(Exception):  # noqa: N818 (a state, not a failure of the caller)
+class ContentUnavailable(Exception):
     """A trace's content can no longer be read (e.g. a field sealed under an erased patient's key).
 
     ``leaf_content`` raises it; the server's check then verifies the entry by its stored leaf hash and

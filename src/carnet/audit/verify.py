@@ -331,7 +331,9 @@ def _verify_entries(document: dict[str, Any], key: str, problems: list[Problem])
         index = int(entry["leaf_index"])
         at, action = entry_names(entry)
 
-        def report(kind: str, detail: str = "", index: int = index, at: str = at, action: str = action) -> None:
+        def report(
+            kind: str, detail: str = "", index: int = index, at: str = at, action: str = action
+        ) -> None:
             problems.append(Problem(index, kind, detail, at, action))
 
         if index <= previous:
@@ -389,7 +391,9 @@ def verify_document(document: Any, *, public_key_b64: str) -> Report:
         raise ValueError("a trusted public key is required")
     check_shape(document)
     head = document["tree_head"]
-    report = Report(entries=len(document["entries"]), tree_size=int(head["size"]), key_id=key_id_of(public_key_b64))
+    report = Report(
+        entries=len(document["entries"]), tree_size=int(head["size"]), key_id=key_id_of(public_key_b64)
+    )
     if head.get("origin") != document.get("origin", head.get("origin")):
         report.problems.append(Problem(None, BAD_HEAD_SIGNATURE, "autre journal / other log"))
     if not head_signed_by(head, public_key_b64):
@@ -453,7 +457,9 @@ def verify_since(new: Any, old: Any, *, public_key_b64: str) -> Report:
     return report
 
 
-def _compare_entries(new: dict[str, Any], old: dict[str, Any], old_size: int, problems: list[Problem]) -> bool:
+def _compare_entries(
+    new: dict[str, Any], old: dict[str, Any], old_size: int, problems: list[Problem]
+) -> bool:
     """Name every entry of ``old`` (covered by its head) that ``new`` lost or changed; True if any."""
     new_by_index = {int(e["leaf_index"]): e for e in new["entries"]}
     found = False
@@ -468,7 +474,9 @@ def _compare_entries(new: dict[str, Any], old: dict[str, Any], old_size: int, pr
             found = True
         elif leaf_hash_of(other["leaf"]) != leaf_hash_of(entry["leaf"]):
             new_at, new_action = entry_names(other)
-            detail = f"maintenant / now: {new_at}, {new_action}" if (new_at, new_action) != (at, action) else ""
+            detail = (
+                f"maintenant / now: {new_at}, {new_action}" if (new_at, new_action) != (at, action) else ""
+            )
             problems.append(Problem(index, CHANGED, detail, at, action))
             found = True
     return found
@@ -556,8 +564,12 @@ def build_parser(prog: str = "carnet verify-history") -> argparse.ArgumentParser
     )
     parser.add_argument("file", help="historique .json / the downloaded history")
     parser.add_argument("--since", default=None, help="un historique téléchargé plus tôt / an older download")
-    parser.add_argument("--public-key", default=None, help="clé publique de Carnet (base64) / Carnet's public key")
-    parser.add_argument("--public-key-file", default=None, help="fichier contenant cette clé / a file holding it")
+    parser.add_argument(
+        "--public-key", default=None, help="clé publique de Carnet (base64) / Carnet's public key"
+    )
+    parser.add_argument(
+        "--public-key-file", default=None, help="fichier contenant cette clé / a file holding it"
+    )
     return parser
 
 

@@ -69,7 +69,9 @@ def history(request: HttpRequest) -> HttpResponse:
     context = _page(request, acting, hidden, **form.filters())
     query = request.GET.copy()
     query.pop("page", None)
-    context.update({"form": form, "mode": "all", "query": query.urlencode(), "has_email": bool(acting.me.email)})
+    context.update(
+        {"form": form, "mode": "all", "query": query.urlencode(), "has_email": bool(acting.me.email)}
+    )
     return render(request, "audit/history.html", context)
 
 
@@ -128,11 +130,15 @@ def history_digest(request: HttpRequest) -> HttpResponse:
     """Queue the content-free e-mail holding the current signed head (size, root, date) to the viewer."""
     acting, _hidden = _viewer(request)
     try:
-        head = history_digest_request(acting=acting, base_url=request.build_absolute_uri(reverse("audit:verifier")))
+        head = history_digest_request(
+            acting=acting, base_url=request.build_absolute_uri(reverse("audit:verifier"))
+        )
     except LogIntegrityError:
         return _log_unavailable(request)
     if head is None:
-        messages.warning(request, _("Aucune adresse électronique n'est enregistrée : l'empreinte n'a pas été envoyée."))
+        messages.warning(
+            request, _("Aucune adresse électronique n'est enregistrée : l'empreinte n'a pas été envoyée.")
+        )
     else:
         messages.success(request, _("L'empreinte de votre historique vous a été envoyée par courriel."))
     return redirect("audit:history")

@@ -156,7 +156,7 @@ def _handler(witness: Witness) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_GET(self) -> None:
             if self.path == "/latest":
                 self._send(HTTPStatus.OK, witness.latest() or {})
             elif self.path == "/public-key":
@@ -167,7 +167,7 @@ def _handler(witness: Witness) -> type[BaseHTTPRequestHandler]:
             else:
                 self._send(HTTPStatus.NOT_FOUND, {"error": "not found"})
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             if self.path != "/add-head" or not 0 < length <= MAX_BODY:
                 self._send(HTTPStatus.BAD_REQUEST, {"error": "POST /add-head with a JSON body"})
@@ -180,7 +180,7 @@ def _handler(witness: Witness) -> type[BaseHTTPRequestHandler]:
             status, body = witness.add(request)
             self._send(status, body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (signature of the base)
+        def log_message(self, format: str, *args: Any) -> None:
             sys.stderr.write(f"witness: {self.command} {self.path} {args[1] if len(args) > 1 else ''}\n")
 
     return Handler
@@ -214,7 +214,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser("python -m carnet.audit.witness")
     parser.add_argument("--log-public-key", required=True, help="the log's Ed25519 public key (base64)")
     args = parser.parse_args(argv)
-    serve(host=args.host, port=args.port, data=Path(args.data), log_public_key=args.log_public_key, name=args.name)
+    serve(
+        host=args.host,
+        port=args.port,
+        data=Path(args.data),
+        log_public_key=args.log_public_key,
+        name=args.name,
+    )
     return 0
 
 

@@ -76,9 +76,15 @@ def _file_append(head: TreeHead) -> bool:
             return False
         proof = [bytes.fromhex(h) for h in consistency_proofs([int(last["size"])], head.size)[0]]
         if not merkle.verify_consistency(
-            int(last["size"]), head.size, bytes.fromhex(last["root_hash"]), bytes.fromhex(head.root_hash), proof
+            int(last["size"]),
+            head.size,
+            bytes.fromhex(last["root_hash"]),
+            bytes.fromhex(head.root_hash),
+            proof,
         ):
-            log.error("witness file: head %d is not consistent with the file's last head; not appended", head.size)
+            log.error(
+                "witness file: head %d is not consistent with the file's last head; not appended", head.size
+            )
             return False
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
@@ -126,7 +132,11 @@ def _store_cosignature(head: TreeHead, answer: dict[str, Any]) -> WitnessCosigna
     cosignature, _ = WitnessCosignature.objects.get_or_create(
         tree_size=head.size,
         witness_key_id=key_id_of(key),
-        defaults={"witness": str(answer["witness"])[:200], "time": int(answer["time"]), "signature": answer["signature"]},
+        defaults={
+            "witness": str(answer["witness"])[:200],
+            "time": int(answer["time"]),
+            "signature": answer["signature"],
+        },
     )
     return cosignature
 
@@ -153,7 +163,9 @@ def _push(url: str, head: TreeHead) -> WitnessCosignature | None:
         if status == 409 and isinstance(answer.get("size"), int) and answer["size"] <= head.size:
             last = int(answer["size"])  # the witness has another last head: prove from that one
             continue
-        log.error("witness refused head %d (HTTP %s): %s", head.size, status, str(answer.get("error", ""))[:200])
+        log.error(
+            "witness refused head %d (HTTP %s): %s", head.size, status, str(answer.get("error", ""))[:200]
+        )
         return None
     return None
 
@@ -191,7 +203,9 @@ def _compare_head(seen: dict[str, Any], by_size: dict[int, TreeHead], source: st
     size = int(seen.get("size", -1))
     ours = by_size.get(size)
     if ours is None:
-        return f"{source}: tête de taille {size} inconnue de la base / head of size {size} not in the database"
+        return (
+            f"{source}: tête de taille {size} inconnue de la base / head of size {size} not in the database"
+        )
     if ours.root_hash != seen.get("root_hash") or ours.signature != seen.get("signature"):
         return f"{source}: tête de taille {size} différente / head of size {size} differs"
     return None
@@ -207,18 +221,22 @@ def witness_compare(by_size: dict[int, TreeHead]) -> list[str]:
     key = _witness_key()
     for cosignature in WitnessCosignature.objects.filter(witness_key_id=key_id_of(key)) if key else []:
         head = by_size.get(cosignature.tree_size)
-        message = cosignature_message(cosignature.witness, cosignature.time, head_bytes(head)) if head else b""
+        message = (
+            cosignature_message(cosignature.witness, cosignature.time, head_bytes(head)) if head else b""
+        )
         if head is None or not verify_signature(key, cosignature.signature, message):
-            problems.append(f"cosignature de la taille {cosignature.tree_size} invalide / invalid cosignature")
+            problems.append(
+                f"cosignature de la taille {cosignature.tree_size} invalide / invalid cosignature"
+            )
     url = _setting("CARNET_AUDIT_WITNESS_URL")
     if url:
         try:
             status, latest = _request(url.rstrip("/") + "/latest")
         except (OSError, ValueError) as exc:
             return [*problems, f"témoin injoignable / witness unreachable ({type(exc).__name__})"]
-        seen = latest.get("tree_head") if status == 200 else None
-        if isinstance(seen, dict):
-            found = _compare_head(seen, by_size, "témoin / witness")
+        witnessed = latest.get("tree_head") if status == 200 else None
+        if isinstance(witnessed, dict):
+            found = _compare_head(witnessed, by_size, "témoin / witness")
             if found:
                 problems.append(found)
     return problems

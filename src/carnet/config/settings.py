@@ -52,7 +52,7 @@ SECRET_KEY = env("CARNET_SECRET_KEY") or _local_secret("secret_key", secrets.tok
 CARNET_MASTER_KEY = env("CARNET_MASTER_KEY") or _local_secret(
     "master_key", __import__("base64").urlsafe_b64encode(secrets.token_bytes(32)).decode()
 )
-# Ed25519 seed signing audit checkpoints (32 bytes, urlsafe base64).
+# Ed25519 seed of the transparency log: signs entry timestamps, leaf indexes and tree heads (32 bytes, urlsafe base64).
 CARNET_AUDIT_SIGNING_KEY = env("CARNET_AUDIT_SIGNING_KEY") or _local_secret(
     "audit_signing_key", __import__("base64").urlsafe_b64encode(secrets.token_bytes(32)).decode()
 )

@@ -24,7 +24,10 @@ def page_bytes() -> bytes:
 def _inline_hashes(tag: str) -> list[str]:
     text = page_bytes().decode("utf-8")
     blocks = re.findall(rf"<{tag}>(.*?)</{tag}>", text, flags=re.DOTALL)
-    return ["'sha256-" + base64.b64encode(hashlib.sha256(b.encode("utf-8")).digest()).decode() + "'" for b in blocks]
+    return [
+        "'sha256-" + base64.b64encode(hashlib.sha256(b.encode("utf-8")).digest()).decode() + "'"
+        for b in blocks
+    ]
 
 
 @lru_cache(maxsize=1)

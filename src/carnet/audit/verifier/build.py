@@ -37,11 +37,27 @@ OUTPUT = HERE / "verifier.html"
 
 #: (module name, path under vendor/, SHA-256 of the file) in load order.
 VENDORED: tuple[tuple[str, str, str], ...] = (
-    ("utils", "noble-hashes-2.4.0/utils.js", "037ad49adb78168b6b699598fd33f85f7877456b1d28b4d032e2a1a16807947c"),
-    ("_u64", "noble-hashes-2.4.0/_u64.js", "b09da8c07fe8187c07649494cdb7cd0bcf13df90b506a9473d19e4d5f8c2e102"),
+    (
+        "utils",
+        "noble-hashes-2.4.0/utils.js",
+        "037ad49adb78168b6b699598fd33f85f7877456b1d28b4d032e2a1a16807947c",
+    ),
+    (
+        "_u64",
+        "noble-hashes-2.4.0/_u64.js",
+        "b09da8c07fe8187c07649494cdb7cd0bcf13df90b506a9473d19e4d5f8c2e102",
+    ),
     ("_md", "noble-hashes-2.4.0/_md.js", "60cf3010fda89e3e4d3f0e7ff1ce249e9c467f34b4fd41b6fd6101d9f69be763"),
-    ("sha2", "noble-hashes-2.4.0/sha2.js", "471746bba6ec4c6238ca41358d1d3b40b6ff31cf3363f0b4d550c649c1a8e83b"),
-    ("ed25519", "noble-ed25519-3.2.0/index.js", "a4f631d1876b5d9e43a86cd71194ca27b5e1451edf4ba4db9a418f40a475569a"),
+    (
+        "sha2",
+        "noble-hashes-2.4.0/sha2.js",
+        "471746bba6ec4c6238ca41358d1d3b40b6ff31cf3363f0b4d550c649c1a8e83b",
+    ),
+    (
+        "ed25519",
+        "noble-ed25519-3.2.0/index.js",
+        "a4f631d1876b5d9e43a86cd71194ca27b5e1451edf4ba4db9a418f40a475569a",
+    ),
 )
 LICENCES: tuple[tuple[str, str], ...] = (
     ("@noble/hashes 2.4.0", "noble-hashes-2.4.0/LICENSE"),
@@ -95,7 +111,9 @@ def _to_script(name: str, source: str) -> str:
         stripped = line.strip()
         if not in_comment and (line.startswith("import ") or line.startswith("export ")):
             if m := _IMPORT.match(line):
-                lines.append(f"const {{ {', '.join(_names(m.group(1), rename=': '))} }} = __noble[{m.group(2)!r}];")
+                lines.append(
+                    f"const {{ {', '.join(_names(m.group(1), rename=': '))} }} = __noble[{m.group(2)!r}];"
+                )
             elif m := _IMPORT_ALL.match(line):
                 lines.append(f"const {m.group(1)} = __noble[{m.group(2)!r}];")
             elif m := _EXPORT_LIST.match(line):
@@ -107,8 +125,8 @@ def _to_script(name: str, source: str) -> str:
                 raise BuildError(f"{name}: unrecognised module line: {line[:80]!r}")
             continue
         # track block comments (enough for these files: no '/*' inside strings at line level)
-        for token in re.findall(r"/\*|\*/", stripped):
-            in_comment = token == "/*"
+        for marker in re.findall(r"/\*|\*/", stripped):
+            in_comment = marker == "/*"
         lines.append(line)
     returned = ", ".join(_exported(e) for e in exports)
     body = "\n".join(lines)
@@ -168,7 +186,9 @@ def build() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m carnet.audit.verifier.build", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m carnet.audit.verifier.build", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--check", action="store_true", help="only check that verifier.html is up to date")
     args = parser.parse_args(argv)
     page = build()
