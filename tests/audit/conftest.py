@@ -19,7 +19,6 @@ from carnet.audit.models import Trace
 from carnet.audit.services import trace
 from carnet.common.actors import Actor, ActorKind
 from carnet.identity.models import Person
-from tests.e2e.conftest import browser, page  # noqa: F401 (browser fixtures for test_verifier_browser)
 from tests.factories import DelegationFactory, HealthSpaceFactory, PatientUserFactory, PersonFactory, make_nir
 
 _serials = itertools.count(1)

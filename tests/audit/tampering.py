@@ -1,5 +1,5 @@
 """Tampered history files, shared by the command-line tests (``test_verify.py``) and the browser test of
-the HTML verifier (``test_verifier_browser.py``): both must find exactly the same problems.
+the HTML verifier (``tests/e2e/test_history_verifier.py``): both must find exactly the same problems.
 
 Each case is what someone trying to break the promise would hand the verifier: an edited file, a file
 re-signed with his own key, a newer download from a server whose log was rewritten, etc.

@@ -158,6 +158,7 @@ def test_a_truncated_log_is_caught_by_its_witness_file_and_by_the_older_download
     settings.CARNET_AUDIT_WITNESS_FILE = str(tmp_path / "witness.jsonl")
     old, mine = _history(clock)
     keep = _leaf_of(mine[1])  # the log is cut right after the patient's second entry
+    lost = _leaf_of(mine[2])
     with guard_dropped():
         for model, column, limit in (
             (LogLeaf, "index__gt", keep),
@@ -180,7 +181,6 @@ def test_a_truncated_log_is_caught_by_its_witness_file_and_by_the_older_download
     problems = {p.problem for p in report.problems}
     assert {"unlogged", "witness"} <= problems
     offline = verify_since(new, old, public_key_b64=public_key_b64())
-    lost = _leaf_of(mine[2])
     assert offline.first_changed is not None and offline.first_changed.index == lost
     assert offline.first_changed.action == "CONSULT"
 

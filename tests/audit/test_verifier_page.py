@@ -1,5 +1,5 @@
 """The self-contained HTML verifier: committed = built, served under its own strict CSP, presented with
-the log's key (invariant 3; ADR 0007). Its behaviour on tampered files: ``test_verifier_browser.py``."""
+the log's key (invariant 3; ADR 0007). Its behaviour on tampered files: ``tests/e2e/test_history_verifier.py``."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ proof, that the log still extends that head; anyone can compare the root hash gi
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,10 +36,10 @@ register(
             "fr": "Vous avez demandé l'empreinte de votre historique d'activité. Le {date}, le journal signé "
             "de Carnet comptait {tree_size} entrées ; son empreinte (racine) commence par {root_hash}. "
             "Conservez ce message : un historique téléchargé plus tard doit prolonger ce journal, ce que "
-            "le vérificateur de {base_url} contrôle." + _SIGN_FR,
+            "le vérificateur de {base_url}/verifier-historique/ contrôle." + _SIGN_FR,
             "en": "You asked for the fingerprint of your activity history. On {date}, Carnet's signed log "
             "held {tree_size} entries; its fingerprint (root) starts with {root_hash}. Keep this message: a "
-            "history downloaded later must extend this log, which the verifier at {base_url} checks."
+            "history downloaded later must extend this log, which the verifier at {base_url}/verifier-historique/ checks."
             + _SIGN_EN,
         },
         params=("date", "tree_size", "root_hash", "base_url"),
@@ -49,7 +50,7 @@ ROOT_PREFIX = 32  # hex characters of the root shown (128 bits: enough to recogn
 
 
 @transaction.atomic
-def history_digest_request(*, acting: ActingContext, base_url: str) -> TreeHead | None:
+def history_digest_request(*, acting: ActingContext) -> TreeHead | None:
     """Queue the digest e-mail of the current signed head to the viewer; return the head.
 
     Traced (``HISTORY_DIGEST_REQUESTED``, invariant 2), then the log is sequenced so the head covers
@@ -84,7 +85,7 @@ def history_digest_request(*, acting: ActingContext, base_url: str) -> TreeHead 
             "date": timezone.localtime(clock.now()).strftime("%d/%m/%Y %H:%M"),
             "tree_size": str(head.size),
             "root_hash": head.root_hash[:ROOT_PREFIX],
-            "base_url": base_url,
+            "base_url": str(settings.CARNET_BASE_URL or "").rstrip("/"),
         },
         dedup_key=f"history-digest:{acting.actor.id}:{head.size}",
         language=account.preferred_language if account is not None else "fr",

@@ -14,11 +14,9 @@ import json
 import logging
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -130,9 +128,7 @@ def history_digest(request: HttpRequest) -> HttpResponse:
     """Queue the content-free e-mail holding the current signed head (size, root, date) to the viewer."""
     acting, _hidden = _viewer(request)
     try:
-        head = history_digest_request(
-            acting=acting, base_url=request.build_absolute_uri(reverse("audit:verifier"))
-        )
+        head = history_digest_request(acting=acting)
     except LogIntegrityError:
         return _log_unavailable(request)
     if head is None:
@@ -161,7 +157,6 @@ def verifier_info(request: HttpRequest) -> HttpResponse:
             "key_id": signing_key_id(),
             "fingerprint": verifier.fingerprint(key),
             "lang": "en" if (get_language() or "fr").startswith("en") else "fr",
-            "published_at": getattr(settings, "CARNET_AUDIT_KEY_PUBLISHED_AT", ""),
         },
     )
 

@@ -56,6 +56,12 @@ CARNET_MASTER_KEY = env("CARNET_MASTER_KEY") or _local_secret(
 CARNET_AUDIT_SIGNING_KEY = env("CARNET_AUDIT_SIGNING_KEY") or _local_secret(
     "audit_signing_key", __import__("base64").urlsafe_b64encode(secrets.token_bytes(32)).decode()
 )
+# The transparency log (ADR 0007): its name in signed heads, its witnesses, its daily self-check.
+CARNET_AUDIT_LOG_ORIGIN = env("CARNET_AUDIT_LOG_ORIGIN")
+CARNET_AUDIT_WITNESS_URL = env("CARNET_AUDIT_WITNESS_URL")
+CARNET_AUDIT_WITNESS_PUBLIC_KEY = env("CARNET_AUDIT_WITNESS_PUBLIC_KEY")
+CARNET_AUDIT_WITNESS_FILE = env("CARNET_AUDIT_WITNESS_FILE")
+CARNET_AUDIT_CHECK_INTERVAL_HOURS = float(env("CARNET_AUDIT_CHECK_INTERVAL_HOURS", "24"))
 
 ALLOWED_HOSTS = [h for h in env("CARNET_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env("CARNET_CSRF_TRUSTED_ORIGINS").split(",") if o]

@@ -13,8 +13,7 @@ import pytest
 
 from carnet.audit import verifier
 from carnet.audit.services import public_key_b64
-
-from . import tampering
+from tests.audit import tampering
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
