@@ -646,7 +646,7 @@ COST_POINTS: dict[str, tuple[str, str]] = {
     ),
     "policy decide (one document)": ("carnet/access/gateway.py", "decide"),
     "policy decide_many (list)": ("carnet/access/gateway.py", "decide_many"),
-    "audit trace (hash chain append, row lock)": ("carnet/audit/services.py", "trace"),
+    "audit trace (leaf hash, signed entry timestamp, insert + queue)": ("carnet/audit/services.py", "trace"),
     "first-access check (professional_read_recorded)": (
         "carnet/access/services.py",
         "professional_read_recorded",
@@ -707,7 +707,8 @@ def main() -> int:
     parser.add_argument(
         "--pgbench-set",
         default="",
-        help="suffix of the pgbench scripts: '' = the current read path, '_pass2' = the mix of commit 3485802 "
+        help="suffix of the pgbench scripts: '' = the current read path (transparency log, ADR 0007), '_pass4' = the "
+        "fourth pass (chain head lock), '_pass2' = the mix of commit 3485802 "
         "(session, user and device read separately), '_pass1' = the mix of commit 2270e8e (before the plain-SQL "
         "pass), '_before' = the first mix",
     )

@@ -1,19 +1,21 @@
 """Benchmark: offline verification of a downloaded history against raw SHA-256 throughput, same run.
 
-    .venv/bin/python bench/verify_history.py [--entries 200000] [--rounds 3] [--keep]
+    .venv/bin/python bench/verify_history.py [--entries 20000] [--rounds 3] [--keep]
 
-1. Sanity (on PostgreSQL): 500 traces are written with ``carnet.audit.services.trace`` and downloaded with
-   ``history_export``; the file must verify, and its entries must have exactly the keys of the generated
-   ones below (so the big file is in the server's format, not an imitation).
-2. A history of N entries (default 200,000; 1 % redacted, as R-MASK-6/R-MIN-5 files have) is built in
-   memory with the server's own functions (``carnet.audit.verify.content_hash`` / ``link_hash`` over
-   ``trace_fields``-shaped dicts), its head signed with Ed25519 and written as a ``carnet-history/1`` file.
-3. Measured: ``carnet.audit.verify.verify_file`` (read + parse + verify, what ``carnet verify-history``
-   runs) and ``verify_document`` (verify only, file already parsed); plus one timed run of the real
-   command line ``python -m carnet.audit.verify FILE`` (includes interpreter start-up).
-4. Baseline, same run, same payloads: ``hashlib.sha256`` over the N canonical JSON payloads already
-   encoded (one hash per entry, nothing else). Also reported: the "minimal verifier" (canonical JSON
-   + 2 hashes per entry, no checks) and the JSON parse alone, to split where the time goes.
+1. Sanity (on PostgreSQL): 500 traces are written with ``carnet.audit.services.trace``, sequenced and
+   downloaded with ``carnet.audit.export.history_export``; the file must verify with the log's key, and
+   its entries must have exactly the keys of the generated ones below (so the big file is in the server's
+   format, not an imitation).
+2. A ``carnet-history/2`` history of N entries (default 20,000) is built in memory with the server's own
+   functions: a global log where the patient's entries are one leaf in three (the others are other
+   patients', absent from the file, as in production), each entry with its signed entry timestamp
+   (Ed25519) and its RFC 9162 inclusion proof into the signed head.
+3. Measured: ``verify_document`` (verify only, file already parsed) and read + parse + verify (what
+   ``carnet verify-history`` runs); plus one timed run of the real command line
+   ``python -m carnet.audit.verify FILE --public-key KEY`` (includes interpreter start-up).
+4. Baseline, same run, same payloads: ``hashlib.sha256`` over the N leaves already encoded (one hash per
+   entry, nothing else). Also reported: the "minimal verifier" (leaf hash + inclusion proof, no signature)
+   and the JSON parse alone, to split where the time goes.
 
 Figures: entries verified per second; ratio = verifier rate / raw SHA-256 rate.
 """
@@ -56,32 +58,33 @@ ACTIONS = [
 ]
 
 
-def generate(n: int, chain: str = "p:4242") -> dict[str, Any]:
-    """A signed ``carnet-history/1`` document of ``n`` entries built with the server's hash functions."""
+def generate(n: int, patient_id: int = 4242) -> dict[str, Any]:
+    """A signed ``carnet-history/2`` document of ``n`` entries built with the server's functions."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-    from carnet.audit.verify import (
-        FORMAT,
-        GENESIS,
-        checkpoint_message,
-        content_hash,
-        key_id_of,
-        link_from_content_hash,
-    )
+    from carnet.audit import merkle
+    from carnet.audit.verify import FORMAT, head_message, key_id_of, leaf_hash_of, leaf_text, sct_message
 
+    key = Ed25519PrivateKey.generate()
+    pub = base64.b64encode(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
     start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-    prev = GENESIS
-    entries: list[dict[str, Any]] = []
-    for seq in range(1, n + 1):
+    store: dict[int, bytes] = {}
+
+    def read(indexes: Any) -> list[bytes]:
+        return [store[i] for i in indexes]
+
+    mine: list[tuple[int, str, bytes]] = []
+    size = 3 * n
+    for index in range(size):
+        seq = index // 3
         action, group, object_type = ACTIONS[seq % len(ACTIONS)]
-        fields = {
-            "chain": chain,
-            "seq": seq,
-            "at": (start + timedelta(seconds=37 * seq)).isoformat(),
-            "actor_kind": "PROFESSIONAL" if action != "LOGIN" else "PATIENT",
+        content = {
+            "patient_id": patient_id if index % 3 == 0 else 9000 + index % 97,
+            "at": (start + timedelta(seconds=37 * index)).isoformat(),
+            "actor_kind": "PROFESSIONAL",
             "actor_id": f"{(seq * 7919) % 10**11:011d}",
-            "actor_label": "Dr Anne DURAND — Médecin généraliste",
+            "actor_label": "Dr Anne DURAND",
             "action": action,
             "group": group,
             "object_type": object_type,
@@ -92,35 +95,48 @@ def generate(n: int, chain: str = "p:4242") -> dict[str, Any]:
             "details": {"rule": "R-MAT-3", "count": seq % 40}
             if action == "DOCUMENT_LIST"
             else {"rule": "R-MAT-3"},
+            "nonce": f"{index:032x}",
         }
-        digest = content_hash(fields)
-        link = link_from_content_hash(prev, digest)
-        if seq % 100 == 0:  # 1 % redacted (hidden from this viewer)
-            entries.append(
-                {"seq": seq, "redacted": True, "prev_hash": prev, "content_hash": digest, "hash": link}
-            )
-        else:
-            entries.append({**fields, "prev_hash": prev, "content_hash": digest, "hash": link})
-        prev = link
-    key = Ed25519PrivateKey.generate()
-    pub = base64.b64encode(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
-    signature = base64.b64encode(key.sign(checkpoint_message(chain, n, prev))).decode()
+        text = leaf_text(content)
+        digest = leaf_hash_of(text)
+        base = merkle.stored_hash_index(0, index)
+        for offset, value in enumerate(merkle.stored_hashes_for_leaf(index, digest, read)):
+            store[base + offset] = value
+        if index % 3 == 0:
+            mine.append((index, text, digest))
+    root = merkle.tree_hash(size, read)
+    proofs = merkle.resolve((merkle.inclusion_ranges(i, size) for i, _, _ in mine), read)
+    entries = [
+        {
+            "leaf_index": index,
+            "leaf": text,
+            "leaf_hash": digest.hex(),
+            "signed_entry_timestamp": {
+                "key_id": key_id_of(pub),
+                "signature": base64.b64encode(key.sign(sct_message(digest))).decode(),
+            },
+            "inclusion_proof": [h.hex() for h in proof],
+        }
+        for (index, text, digest), proof in zip(mine, proofs, strict=True)
+    ]
+    origin, ms = "bench.carnet.invalid/journal", 1_767_603_600_000
+    head = {
+        "origin": origin,
+        "size": size,
+        "root_hash": root.hex(),
+        "timestamp": ms,
+        "key_id": key_id_of(pub),
+        "signature": base64.b64encode(key.sign(head_message(origin, size, root, ms))).decode(),
+    }
     return {
         "format": FORMAT,
-        "chain": chain,
-        "generated_at": datetime(2026, 6, 1, tzinfo=UTC).isoformat(),
-        "hash_algorithm": "hash = SHA-256(prev_hash || content_hash), content_hash = SHA-256(canonical JSON)",
+        "origin": origin,
+        "patient_id": patient_id,
+        "generated_at": start.isoformat(),
+        "hashing": "RFC 9162: leaf = SHA-256(0x00 || leaf), node = SHA-256(0x01 || left || right)",
         "entries": entries,
-        "checkpoint": {
-            "chain": chain,
-            "seq": n,
-            "head_hash": prev,
-            "at": datetime(2026, 6, 1, tzinfo=UTC).isoformat(),
-            "signature": signature,
-            "key_id": key_id_of(pub),
-            "algorithm": "Ed25519",
-            "message": "carnet-checkpoint|<chain>|<seq>|<head_hash>",
-        },
+        "tree_head": head,
+        "previous_heads": [],
         "public_key": pub,
         "key_id": key_id_of(pub),
     }
@@ -130,7 +146,8 @@ def sanity_against_server(count: int = 500) -> dict[str, Any]:
     """Write ``count`` real traces on PostgreSQL, export them, verify; compare keys with ``generate``."""
     from django.db import transaction
 
-    from carnet.audit.services import history_export, trace
+    from carnet.audit.export import history_export
+    from carnet.audit.services import public_key_b64, trace
     from carnet.audit.verify import verify_document
     from carnet.common.actors import Actor, ActorKind
 
@@ -155,13 +172,13 @@ def sanity_against_server(count: int = 500) -> dict[str, Any]:
     exported = json.loads(
         json.dumps(history_export(actor=holder, patient_id=patient_id, hidden_object_ids={"doc-3"}))
     )
-    report = verify_document(exported)
-    generated = generate(100)  # entry 100 is redacted: both shapes are present
+    report = verify_document(exported, public_key_b64=public_key_b64())
+    generated = generate(100)
     server_keys = {tuple(sorted(e)) for e in exported["entries"]}
     generated_keys = {tuple(sorted(e)) for e in generated["entries"]}
     return {
         "server_entries": report.entries,
-        "server_redacted": report.redacted,
+        "server_hidden_left_out": count + 1 - report.entries,
         "server_file_verifies": report.ok,
         "same_entry_keys_as_generated": server_keys == generated_keys,
         "same_top_level_keys": set(exported) == set(generated),
@@ -171,7 +188,7 @@ def sanity_against_server(count: int = 500) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--entries", type=int, default=200_000)
+    parser.add_argument("--entries", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
@@ -181,7 +198,8 @@ def main() -> int:
     setup_django(DB, data_dir)
     from django.db import connection
 
-    from carnet.audit.verify import canonical_json, content_of, verify_document, verify_file
+    from carnet.audit import merkle
+    from carnet.audit.verify import leaf_hash_of, load, verify_document
 
     try:
         sanity = sanity_against_server()
@@ -197,13 +215,12 @@ def main() -> int:
     path = data_dir / "historique.json"
     path.write_text(json.dumps(document, ensure_ascii=False))
     file_mb = path.stat().st_size / 1e6
-    payloads = [
-        canonical_json(content_of(e)).encode() for e in document["entries"] if not e.get("redacted")
-    ] + [e["content_hash"].encode() for e in document["entries"] if e.get("redacted")]
+    key = document["public_key"]
+    payloads = [e["leaf"].encode() for e in document["entries"]]
     payload_mb = sum(len(p) for p in payloads) / 1e6
-    assert verify_document(document).ok, "the generated history must verify"
+    assert verify_document(document, public_key_b64=key).ok, "the generated history must verify"
     print(
-        f"generated {n} entries in {generate_s:.1f} s; file {file_mb:.1f} MB; payloads {payload_mb:.1f} MB",
+        f"generated {n} entries in {generate_s:.1f} s; file {file_mb:.1f} MB; leaves {payload_mb:.1f} MB",
         flush=True,
     )
 
@@ -215,14 +232,11 @@ def main() -> int:
 
     def minimal() -> float:
         s = time.perf_counter()
-        prev = "0" * 64
+        head = document["tree_head"]
+        root, size = bytes.fromhex(head["root_hash"]), head["size"]
         for e in document["entries"]:
-            digest = (
-                e["content_hash"]
-                if e.get("redacted")
-                else hashlib.sha256(canonical_json(content_of(e)).encode()).hexdigest()
-            )
-            prev = hashlib.sha256((prev + digest).encode()).hexdigest()
+            proof = [bytes.fromhex(h) for h in e["inclusion_proof"]]
+            assert merkle.verify_inclusion(e["leaf_index"], size, leaf_hash_of(e["leaf"]), proof, root)
         return time.perf_counter() - s
 
     def parse_only() -> float:
@@ -233,14 +247,14 @@ def main() -> int:
 
     def verify_doc() -> float:
         s = time.perf_counter()
-        report = verify_document(document)
+        report = verify_document(document, public_key_b64=key)
         elapsed = time.perf_counter() - s
         assert report.ok and report.entries == n
         return elapsed
 
     def verify_whole_file() -> float:
         s = time.perf_counter()
-        report = verify_file(str(path))
+        report = verify_document(load(str(path)), public_key_b64=key)
         elapsed = time.perf_counter() - s
         assert report.ok and report.entries == n
         return elapsed
@@ -262,7 +276,7 @@ def main() -> int:
 
     s = time.perf_counter()
     cli = subprocess.run(
-        [sys.executable, "-m", "carnet.audit.verify", str(path)],
+        [sys.executable, "-m", "carnet.audit.verify", str(path), "--public-key", key],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -277,7 +291,7 @@ def main() -> int:
     rate = {k: n / median(v) for k, v in timings.items()}
     results = {
         "entries": n,
-        "redacted": sum(1 for e in document["entries"] if e.get("redacted")),
+        "log_size": document["tree_head"]["size"],
         "file_mb": round(file_mb, 1),
         "canonical_payload_mb": round(payload_mb, 1),
         "rounds": args.rounds,
@@ -302,17 +316,17 @@ def main() -> int:
 
 {machine_md(m)}
 
-History: {n:,} entries ({r["redacted"]:,} redacted), file {r["file_mb"]} MB, canonical payloads {r["canonical_payload_mb"]} MB.
+History: {n:,} entries in a log of {r["log_size"]:,} leaves (the other patients' leaves absent), file {r["file_mb"]} MB, leaves {r["canonical_payload_mb"]} MB.
 Sanity on PostgreSQL: a history written by `trace()` and exported by `history_export` verifies
 ({sanity["server_file_verifies"]}) and has the same entry keys as the generated one ({sanity["same_entry_keys_as_generated"]}).
 
 | measure | entries/s | ratio vs raw SHA-256 | median s |
 |---|---|---|---|
-| raw SHA-256 over the canonical payloads (baseline) | {r["raw_sha256_entries_s"]:,} ({r["raw_sha256_mb_s"]} MB/s) | 1.000 | {r["median_seconds"]["sha"]} |
-| minimal verifier (canonical JSON + 2 hashes, no checks) | {r["minimal_verifier_entries_s"]:,} | {r["ratio_minimal_vs_sha256"]} | {r["median_seconds"]["minimal"]} |
+| raw SHA-256 over the leaves (baseline) | {r["raw_sha256_entries_s"]:,} ({r["raw_sha256_mb_s"]} MB/s) | 1.000 | {r["median_seconds"]["sha"]} |
+| minimal verifier (leaf hash + inclusion proof, no signature) | {r["minimal_verifier_entries_s"]:,} | {r["ratio_minimal_vs_sha256"]} | {r["median_seconds"]["minimal"]} |
 | JSON parse of the file alone | {r["json_parse_entries_s"]:,} | — | {r["median_seconds"]["parse"]} |
 | `verify_document` (parsed file) | {r["verify_document_entries_s"]:,} | {r["ratio_verify_document_vs_sha256"]} | {r["median_seconds"]["verify_document"]} |
-| **`verify_file` (read + parse + verify)** | **{r["verify_file_entries_s"]:,}** | **{r["ratio_verify_file_vs_sha256"]}** | {r["median_seconds"]["verify_file"]} |
+| **read + parse + `verify_document`** | **{r["verify_file_entries_s"]:,}** | **{r["ratio_verify_file_vs_sha256"]}** | {r["median_seconds"]["verify_file"]} |
 
 `python -m carnet.audit.verify FILE` (the offline command, with interpreter start-up): {r["cli_seconds_including_startup"]} s, verified: {r["cli_verified"]}.
 """

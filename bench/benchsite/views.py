@@ -89,10 +89,10 @@ def floor_session(request: HttpRequest) -> HttpResponse:
 def floor_session_trace(request: HttpRequest) -> HttpResponse:
     """The floor of any traced act: session + user + one ``audit.services.trace`` in a transaction.
 
-    ``?patient=<Person.pk>`` names the fixed bench patient whose chain receives the ``BENCH_FLOOR`` trace
-    (group ``general``, actor = the caller's own actor): the chain head row lock, the hash link, the INSERT
-    and the head UPDATE, then the commit (ARCHITECTURE invariants 2 and 3; the trace format is the
-    project's, unchanged). An anonymous caller or a missing patient answers 404 and traces nothing.
+    ``?patient=<Person.pk>`` names the fixed bench patient who receives the ``BENCH_FLOOR`` trace (group
+    ``general``, actor = the caller's own actor): its leaf hash and signed entry timestamp, the INSERT of
+    the trace and of its row in the transparency log's queue (one statement on PostgreSQL), then the
+    commit (ARCHITECTURE invariants 2 and 3; the trace is the project's, unchanged; ADR 0007). An anonymous caller or a missing patient answers 404 and traces nothing.
     """
     raw = request.GET.get("patient", "")
     if not request.user.is_authenticated or not raw.isdigit():
@@ -100,4 +100,4 @@ def floor_session_trace(request: HttpRequest) -> HttpResponse:
     actor = actor_for_user(request.user)  # type: ignore[arg-type]
     with transaction.atomic():
         entry = trace(actor=actor, action="BENCH_FLOOR", patient_id=int(raw), group="general")
-    return JsonResponse({"ok": True, "seq": entry.seq})
+    return JsonResponse({"ok": True, "id": entry.pk})

@@ -92,3 +92,16 @@ def guard_dropped() -> Iterator[None]:
 @pytest.fixture
 def person(clock: Any) -> Callable[..., Person]:
     return person_with_space
+
+
+def other_patients_traces(n: int = 3, first_patient: int = 900) -> None:
+    """Entries of other patients, so that a history's leaves are not contiguous in the global log."""
+    for i in range(n):
+        add_trace(first_patient + i, action="CONSULT")
+
+
+def sequence() -> Any:
+    """Run the sequencer as the worker does (its own transaction)."""
+    from carnet.audit.log import log_sequence
+
+    return log_sequence()

@@ -14,6 +14,7 @@ from django.urls import reverse
 from carnet.audit.hooks import register_hidden_objects_provider
 from carnet.audit.models import Trace
 from carnet.audit.selectors import history_for_viewer
+from carnet.audit.services import public_key_b64
 from carnet.audit.verify import verify_document
 from carnet.common.actors import Actor, ActorKind
 from tests.factories import ProfessionalFactory
@@ -139,8 +140,9 @@ def test_the_history_is_paginated_by_one_hundred(clock) -> None:  # type: ignore
     client = logged_in(me)
     first = client.get(reverse("audit:history")).context["history"]
     second = client.get(reverse("audit:history"), {"page": "2"}).context["history"]
-    assert (len(first.entries), first.num_pages, first.entries[0].seq) == (100, 2, 101)
-    assert [e.seq for e in second.entries] == [1]
+    ids = sorted(Trace.objects.filter(patient_id=me.pk).values_list("id", flat=True))
+    assert (len(first.entries), first.num_pages, first.entries[0].id) == (100, 2, ids[-1])
+    assert [e.id for e in second.entries] == [ids[0]]
 
 
 def test_pagination_links_keep_the_filters(clock) -> None:  # type: ignore[no-untyped-def]
@@ -229,21 +231,24 @@ def test_invisible_to_representatives_traces_are_hidden_from_a_legal_representat
     assert history_for_viewer(patient_id=child.pk, viewer_kind="PATIENT", hidden_object_ids=set()).count == 2
 
 
-def test_a_legal_representative_s_download_redacts_the_hidden_entries(clock) -> None:  # type: ignore[no-untyped-def]
-    """R-MIN-5 in the proof too: redacted, yet the file verifies."""
+def test_a_legal_representative_s_download_leaves_the_hidden_entries_out_and_still_verifies(clock) -> None:  # type: ignore[no-untyped-def]
+    """R-MIN-5 in the proof too: the hidden entry is absent (not a placeholder that betrays it), and the
+    file verifies; its leaf index is a gap like any other patient's entry."""
     child = person_with_space(birth_date=date(2014, 3, 2))
     parent = person_with_space()
     delegate(child, parent)
-    _doc_trace(child, MINOR_SECRET_DOC)
+    _doc_trace(child, DOC)
+    _doc_trace(child, MINOR_SECRET_DOC, action="DOCUMENT_DEPOSITED")
     _hide({"LEGAL_REPRESENTATIVE": {MINOR_SECRET_DOC}})
     client = logged_in(parent)
     acting_for(client, child)
     response = client.post(reverse("audit:history_download"))
-    document = json.loads(response.content)
-    assert MINOR_SECRET_DOC not in response.content.decode()
-    assert document["entries"][0]["redacted"] is True
-    assert verify_document(document).ok
-    assert document["entries"][-1]["actor_kind"] == "LEGAL_REPRESENTATIVE"
+    body = response.content.decode()
+    document = json.loads(body)
+    assert MINOR_SECRET_DOC not in body and "DOCUMENT_DEPOSITED" not in body and "redacted" not in body
+    assert len(document["entries"]) == 2  # the visible consultation and the download itself
+    assert verify_document(document, public_key_b64=public_key_b64()).ok
+    assert json.loads(document["entries"][-1]["leaf"])["actor_kind"] == "LEGAL_REPRESENTATIVE"
 
 
 # --- who may see a history (R-TR-2; invariant 1: the access policy decides) -------------------------
@@ -318,7 +323,7 @@ def test_the_holder_downloads_his_history_with_a_verifiable_proof(clock) -> None
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="historique-carnet-2026-01-05')
     document = json.loads(response.content)
-    assert verify_document(document).ok
+    assert verify_document(document, public_key_b64=public_key_b64()).ok
     assert (
         Trace.objects.filter(patient_id=me.pk, action="HISTORY_DOWNLOADED", actor_kind="PATIENT").count() == 1
     )
@@ -334,6 +339,14 @@ def test_the_history_page_offers_the_download_form_with_csrf(clock) -> None:  # 
     me = person_with_space()
     page = logged_in(me).get(reverse("audit:history")).content.decode()
     assert 'action="/espace/historique/telecharger/"' in page and "csrfmiddlewaretoken" in page
+
+
+def test_the_history_page_links_to_the_verifier_instead_of_a_command(clock) -> None:  # type: ignore[no-untyped-def]
+    """A patient is not asked to run a command: the page links to the verifier page."""
+    me = person_with_space()
+    page = logged_in(me).get(reverse("audit:history")).content.decode()
+    assert f'href="{reverse("audit:verifier")}"' in page
+    assert "carnet verify-history" not in page and "carnet " not in page.replace("Carnet", "")
 
 
 def test_unknown_viewer_kinds_get_an_empty_history(clock) -> None:  # type: ignore[no-untyped-def]

@@ -1,10 +1,11 @@
 """``trace()`` written in plain SQL (issue 3: every read of the record appends one trace).
 
-What must not change with the cheaper write (ARCHITECTURE invariants 2 and 3, R-TR-1): the link is
-appended under a lock of its chain head, in the caller's transaction; the row read back by the ORM is
-exactly the returned ``Trace``; the chain verifies, alone and interleaved with others. What changes is
-the cost: in the steady state 2 statements on PostgreSQL (lock the head; insert the link and move the
-head in one ``WITH``) and 3 on SQLite (lock, ``INSERT``, ``UPDATE``).
+What must not change with the cheaper write (ARCHITECTURE invariants 2 and 3, R-TR-1): the trace is
+written in the caller's transaction with its leaf hash and signed entry timestamp, and queued for the
+log; the row read back by the ORM is exactly the returned ``Trace``. What the transparency log changed
+(ADR 0007): no per-patient head to lock or move any more — ONE statement on PostgreSQL
+(``WITH ins AS (INSERT INTO audit_trace ...) INSERT INTO audit_logqueue ...``), two on SQLite — and two
+acts on the same patient never wait for each other.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ import pytest
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
-from carnet.audit.models import ChainHead, Trace
+from carnet.audit.log import log_sequence
+from carnet.audit.models import LogLeaf, LogQueue, Trace
 from carnet.audit.selectors import chain_verify
-from carnet.audit.services import chain_for, history_export, trace
-from carnet.audit.verify import GENESIS, verify_document
+from carnet.audit.services import trace
 from carnet.common.actors import Actor
 
 from .conftest import add_trace, pro_actor
@@ -29,8 +30,7 @@ pytestmark = pytest.mark.django_db
 
 PATIENT = 4242
 POSTGRESQL = connection.vendor == "postgresql"
-STEADY_STATEMENTS = 2 if POSTGRESQL else 3  # lock + (INSERT and UPDATE in one WITH) / lock + INSERT + UPDATE
-FIRST_STATEMENTS = STEADY_STATEMENTS + 2  # + INSERT ... ON CONFLICT DO NOTHING of the head + lock again
+STATEMENTS = 1 if POSTGRESQL else 2  # trace + queue row in one WITH / INSERT trace, INSERT queue row
 
 
 def _fields(t: Trace) -> dict[str, Any]:
@@ -43,25 +43,21 @@ def _statements_of_one_trace(patient_id: int) -> list[str]:
     return [q["sql"] for q in captured.captured_queries]
 
 
-def test_a_steady_state_trace_costs_two_statements_on_postgresql_and_three_on_sqlite() -> None:
+def test_a_trace_costs_one_statement_on_postgresql_and_two_on_sqlite() -> None:
     add_trace(PATIENT)
     sql = _statements_of_one_trace(PATIENT)
-    assert len(sql) == STEADY_STATEMENTS, sql
-    assert sql[0].startswith('SELECT "seq", "head_hash" FROM "audit_chainhead"')
-    assert sql[0].endswith("FOR UPDATE") == connection.features.has_select_for_update
-    assert 'INSERT INTO "audit_trace"' in sql[1]
-    assert 'UPDATE "audit_chainhead"' in sql[-1]
+    assert len(sql) == STATEMENTS, sql
+    assert 'INSERT INTO "audit_trace"' in sql[0]
+    assert 'INSERT INTO "audit_logqueue"' in sql[-1]
+    assert not any("FOR UPDATE" in q or "UPDATE " in q.replace("FOR UPDATE", "") for q in sql)
 
 
-def test_the_first_trace_of_a_chain_creates_its_head_linked_to_genesis() -> None:
-    assert not ChainHead.objects.filter(chain=chain_for(PATIENT)).exists()
+def test_the_first_trace_of_a_patient_costs_the_same() -> None:
+    """No head to create: the first trace of a patient is an ordinary one."""
     sql = _statements_of_one_trace(PATIENT)
-    assert len(sql) == FIRST_STATEMENTS, sql
-    assert 'INTO "audit_chainhead"' in sql[1]
-    first = Trace.objects.get(chain=chain_for(PATIENT))
-    head = ChainHead.objects.get(chain=chain_for(PATIENT))
-    assert (first.seq, first.prev_hash) == (1, GENESIS)
-    assert (head.seq, head.head_hash) == (1, first.hash)
+    assert len(sql) == STATEMENTS, sql
+    first = Trace.objects.get(patient_id=PATIENT)
+    assert LogQueue.objects.filter(trace_id=first.pk).exists()
 
 
 def test_the_row_read_back_by_the_orm_is_the_returned_trace(clock: Any) -> None:
@@ -111,20 +107,26 @@ def test_details_are_stored_as_a_json_object_not_as_a_json_string() -> None:
         assert cursor.fetchone() == ("object",)
 
 
-def test_the_chain_verifies_in_the_database_and_in_the_signed_download(clock: Any) -> None:
-    """Invariant 3 / R-TR-2: the stored chain and the downloaded proof both verify."""
+def test_the_log_verifies_in_the_database_and_in_the_signed_download(clock: Any) -> None:
+    """Invariant 3 / R-TR-2: the stored entries and the downloaded proof both verify."""
+    from carnet.audit.export import history_export
+    from carnet.audit.services import public_key_b64
+    from carnet.audit.verify import verify_document
+
     for i in range(4):
         add_trace(PATIENT, object_type="document", object_id=f"doc-{i}", details={"i": i})
+        add_trace(PATIENT + 1)
         clock.advance(seconds=1)
     assert chain_verify(PATIENT) == []
     document = history_export(actor=Actor.system("test"), patient_id=PATIENT, hidden_object_ids=set())
-    assert verify_document(document).ok
-    assert [e["seq"] for e in document["entries"]] == [1, 2, 3, 4, 5]
+    assert verify_document(document, public_key_b64=public_key_b64()).ok
+    assert [e["leaf_index"] for e in document["entries"]] == [0, 2, 4, 6, 8]
+    assert chain_verify(PATIENT) == []
 
 
-def test_two_interleaved_chains_stay_consistent() -> None:
-    """Appends to two chains alternate, in one transaction and in separate ones: each chain is linked
-    to its own previous entry and its head follows its own last link."""
+def test_interleaved_patients_keep_their_own_entries() -> None:
+    """Traces of two patients alternate, in one transaction and in separate ones: each history holds
+    exactly its own, in order."""
     other = PATIENT + 1
     with transaction.atomic():
         for i in range(3):
@@ -133,37 +135,94 @@ def test_two_interleaved_chains_stay_consistent() -> None:
     for i in range(3, 5):
         add_trace(other, action=f"b{i}")
         add_trace(PATIENT, action=f"a{i}")
+    log_sequence()
     for patient_id, prefix in ((PATIENT, "a"), (other, "b")):
-        chain = list(Trace.objects.filter(chain=chain_for(patient_id)).order_by("seq"))
-        assert [(t.seq, t.action) for t in chain] == [(n, f"{prefix}{n - 1}") for n in range(1, 6)]
-        assert [t.prev_hash for t in chain] == [GENESIS] + [t.hash for t in chain[:-1]]
-        head = ChainHead.objects.get(chain=chain_for(patient_id))
-        assert (head.seq, head.head_hash) == (5, chain[-1].hash)
+        ids = list(Trace.objects.filter(patient_id=patient_id).order_by("id").values_list("id", "action"))
+        assert [action for _, action in ids] == [f"{prefix}{n}" for n in range(5)]
+        leaves = list(LogLeaf.objects.filter(trace_id__in=[i for i, _ in ids]).order_by("index"))
+        assert [leaf.trace_id for leaf in leaves] == [i for i, _ in ids]
         assert chain_verify(patient_id) == []
 
 
-def test_a_rolled_back_act_leaves_neither_its_trace_nor_a_moved_head() -> None:
+def test_a_rolled_back_act_leaves_no_trace_and_nothing_queued() -> None:
     """Invariant 2: the trace lives and dies with the act's transaction."""
     kept = add_trace(PATIENT)
     with pytest.raises(ZeroDivisionError), transaction.atomic():
         trace(actor=pro_actor(), action="CONSULT", patient_id=PATIENT)
         1 / 0  # noqa: B018 (the act fails after its trace)
-    assert list(Trace.objects.filter(chain=chain_for(PATIENT))) == [kept]
-    head = ChainHead.objects.get(chain=chain_for(PATIENT))
-    assert (head.seq, head.head_hash) == (1, kept.hash)
+    assert list(Trace.objects.filter(patient_id=PATIENT)) == [kept]
+    assert list(LogQueue.objects.values_list("trace_id", flat=True)) == [kept.pk]
 
 
 def test_an_unknown_group_writes_nothing() -> None:
     with pytest.raises(ValueError, match="unknown trace group"), transaction.atomic():
         trace(actor=pro_actor(), action="CONSULT", patient_id=PATIENT, group="secret")
-    assert not Trace.objects.exists() and not ChainHead.objects.exists()
+    assert not Trace.objects.exists() and not LogQueue.objects.exists()
+
+
+def test_the_signing_key_is_parsed_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hot path: ``trace()`` signs with a cached key instead of decoding the seed every time."""
+    from carnet.audit import services
+
+    calls: list[str] = []
+    original = services.Ed25519PrivateKey.from_private_bytes
+
+    def counting(data: bytes) -> Any:
+        calls.append("parse")
+        return original(data)
+
+    services._parse_key.cache_clear()
+    monkeypatch.setattr(services.Ed25519PrivateKey, "from_private_bytes", counting)
+    for _ in range(3):
+        add_trace(PATIENT)
+    assert calls == ["parse"]
 
 
 @pytest.mark.skipif(not POSTGRESQL, reason="row locks: SQLite serialises its writers (BEGIN IMMEDIATE)")
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_appends_to_a_new_chain_never_fork_it() -> None:
-    """ADR 0002: writers racing on the FIRST trace of a chain (head creation) and then on its head
-    queue on the row lock; the chain ends up 1..n with every link intact."""
+def test_two_acts_on_the_same_patient_do_not_wait_for_each_other() -> None:
+    """ADR 0007: no per-patient head lock any more. A transaction holding an uncommitted trace of the
+    patient does not block another act's trace on the same patient."""
+    holder = connections.create_connection("default")
+    done = threading.Event()
+    try:
+        holder.set_autocommit(False)
+        with holder.cursor() as cursor:
+            from carnet.audit.services import _build_trace_sql
+
+            cursor.execute(_build_trace_sql(holder).append, _values(holder))
+        worker = threading.Thread(target=lambda: (add_trace(PATIENT), connections.close_all(), done.set()))
+        worker.start()
+        assert done.wait(timeout=10), "the second trace waited for the first transaction"
+        worker.join()
+        holder.rollback()
+    finally:
+        holder.close()
+    assert Trace.objects.filter(patient_id=PATIENT).count() == 1
+
+
+def _values(conn: Any) -> list[Any]:
+    from carnet.audit.services import _build_trace_sql
+
+    t = Trace(
+        patient_id=PATIENT,
+        at=datetime(2026, 1, 5, tzinfo=UTC),
+        actor_kind="SYSTEM",
+        actor_id="x",
+        action="HELD",
+        group="general",
+        details={},
+        nonce="0" * 32,
+        leaf_hash="0" * 64,
+        sct="",
+        key_id="",
+    )
+    return [f.get_db_prep_save(getattr(t, f.attname), conn) for f in _build_trace_sql(conn).fields]
+
+
+@pytest.mark.skipif(not POSTGRESQL, reason="concurrent writers: PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_on_one_patient_all_land_in_the_log() -> None:
     writers, per_writer = 4, 15
     start = threading.Barrier(writers)
     errors: list[BaseException] = []
@@ -185,7 +244,6 @@ def test_concurrent_appends_to_a_new_chain_never_fork_it() -> None:
     for thread in threads:
         thread.join()
     assert errors == []
-    seqs = list(Trace.objects.filter(chain=chain_for(PATIENT)).values_list("seq", flat=True))
-    assert seqs == list(range(1, writers * per_writer + 1))
-    assert ChainHead.objects.get(chain=chain_for(PATIENT)).seq == writers * per_writer
+    head = log_sequence()
+    assert head is not None and head.size == writers * per_writer
     assert chain_verify(PATIENT) == []

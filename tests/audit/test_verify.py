@@ -1,13 +1,13 @@
-"""The downloaded history and its offline verification (invariant 3; R-TR-2, R-MASK-6, R-MIN-5).
+"""The downloaded history and its offline verification (invariant 3; R-TR-2, R-MASK-6, R-MIN-5; ADR 0007).
 
-Every tamper on the file is caught and pinpointed with the right seq; the command's exit codes; the
-verifier runs without Django.
+Every tampered file of ``tampering.py`` is caught with exactly the expected findings (the browser test
+of the HTML verifier runs the same cases); the command needs a trusted key, checks ``--since``, names the
+first changed entry and exits 0/1/2; the verifier runs without Django.
 """
 
 from __future__ import annotations
 
 import base64
-import copy
 import json
 import os
 import subprocess
@@ -20,208 +20,198 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.core.management import call_command
 
-from carnet.audit.services import history_export
-from carnet.audit.verify import content_hash, content_of, link_hash, verify_document
-from carnet.common.actors import Actor, ActorKind
+from carnet.audit import merkle
+from carnet.audit.export import history_export
+from carnet.audit.services import public_key_b64
+from carnet.audit.verify import MalformedHistory, verify_document, verify_since
 
+from . import tampering
 from .conftest import add_trace
 
 pytestmark = pytest.mark.django_db
 
-PATIENT = 42
-HOLDER = Actor(ActorKind.PATIENT, "holder-public-id", label="Claire MARTIN")
-HIDDEN_DOC = "0b9f3c1e-hidden-doc"
+
+def _findings(case: tampering.Case) -> set[tampering.Finding]:
+    try:
+        report = (
+            verify_since(case.new, case.old, public_key_b64=public_key_b64())
+            if case.old is not None
+            else verify_document(case.new, public_key_b64=public_key_b64())
+        )
+    except MalformedHistory:
+        return {(None, "malformed")}
+    return {(p.index, p.problem) for p in report.problems}
 
 
-def _download(hidden: set[str] | None = None, n: int = 5) -> dict[str, Any]:
-    for i in range(n):
-        add_trace(PATIENT, action="CONSULT", group="documents", object_type="document", object_id=f"doc-{i}")
-    return history_export(actor=HOLDER, patient_id=PATIENT, hidden_object_ids=hidden or set())
-
-
-def _problems(document: dict[str, Any], **kwargs: Any) -> set[tuple[int, str]]:
-    return {(p.seq, p.problem) for p in verify_document(document, **kwargs).problems}
-
-
-def _write(tmp_path: Path, document: dict[str, Any]) -> Path:
-    path = tmp_path / "historique.json"
-    path.write_text(json.dumps(document), encoding="utf-8")
+def _write(tmp_path: Path, name: str, document: dict[str, Any]) -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     return path
 
 
-def test_a_clean_download_verifies(clock) -> None:  # type: ignore[no-untyped-def]
-    document = _download()
-    report = verify_document(document)
-    assert report.ok, report.lines()
-    assert report.entries == 6 and report.checkpoint_seq == 6  # 5 consults + the download itself
+def test_every_tampered_file_is_caught_with_the_expected_findings(clock: Any) -> None:
+    for case in tampering.cases(clock):
+        assert _findings(case) == case.expected, case.name
 
 
-def test_the_download_is_traced_and_covered_by_the_checkpoint(clock) -> None:  # type: ignore[no-untyped-def]
-    document = _download()
+def test_the_first_changed_entry_is_named(clock: Any) -> None:
+    for case in tampering.cases(clock):
+        if case.first_changed is None or case.expected == {(None, "malformed")}:
+            continue
+        report = (
+            verify_since(case.new, case.old, public_key_b64=public_key_b64())
+            if case.old is not None
+            else verify_document(case.new, public_key_b64=public_key_b64())
+        )
+        first = report.first_changed
+        assert first is not None and first.index == case.first_changed, case.name
+        assert first.action in {"CONSULT", "DOWNLOAD", "HISTORY_DOWNLOADED"}, (
+            case.name
+        )  # as the file says now
+        assert first.at.startswith("2026-01-"), case.name
+
+
+def test_a_clean_download_covers_every_entry_of_the_patient_and_nothing_else(clock: Any) -> None:
+    document = tampering.download()
+    contents = [json.loads(e["leaf"]) for e in document["entries"]]
+    assert {c["patient_id"] for c in contents} == {tampering.PATIENT}
+    assert [c["action"] for c in contents] == ["CONSULT"] * 4 + ["HISTORY_DOWNLOADED"]
+    indexes = [e["leaf_index"] for e in document["entries"]]
+    assert indexes == [0, 2, 4, 6, 8]  # the other patients' leaves are in between, absent
+    assert document["tree_head"]["size"] == 9
+
+
+def test_the_download_is_traced_and_covered_by_the_head(clock: Any) -> None:
+    document = tampering.download()
     last = document["entries"][-1]
-    assert last["action"] == "HISTORY_DOWNLOADED" and last["actor_kind"] == "PATIENT"
-    assert document["checkpoint"]["seq"] == last["seq"]
-    assert document["checkpoint"]["head_hash"] == last["hash"]
+    assert json.loads(last["leaf"])["action"] == "HISTORY_DOWNLOADED"
+    assert last["leaf_index"] == document["tree_head"]["size"] - 1
 
 
-def test_an_edited_field_is_pinpointed(clock) -> None:  # type: ignore[no-untyped-def]
-    document = _download()
-    document["entries"][2]["actor_label"] = "Quelqu'un d'autre"
-    assert _problems(document) == {(3, "altered")}
+def test_a_newer_download_carries_the_heads_given_before_with_consistency_proofs(clock: Any) -> None:
+    old, new = tampering.two_downloads(clock)
+    assert [p["tree_head"] for p in new["previous_heads"]] == [old["tree_head"]]
+    report = verify_since(new, old, public_key_b64=public_key_b64())
+    assert report.ok and report.previous_heads == 1 and report.since_size == old["tree_head"]["size"]
 
 
-def test_an_edited_field_with_recomputed_hashes_is_caught_by_the_signed_checkpoint(clock) -> None:  # type: ignore[no-untyped-def]
-    """An attacker who rehashes the whole chain after his edit still cannot forge the signed head."""
-    document = _download()
-    entries = document["entries"]
-    entries[2]["action"] = "DOWNLOAD"
-    prev = entries[1]["hash"]
-    for entry in entries[2:]:
-        entry["prev_hash"] = prev
-        entry["content_hash"] = content_hash(content_of(entry))
-        entry["hash"] = link_hash(prev, content_of(entry))
-        prev = entry["hash"]
-    assert _problems(document) == {(6, "checkpoint_mismatch")}
+def test_the_previous_heads_are_the_viewer_s_own(clock: Any) -> None:
+    """A legal representative's download does not carry the heads given to the other parent."""
+    tampering.download()
+    other = tampering.Actor(tampering.ActorKind.LEGAL_REPRESENTATIVE, "other-parent", label="Hugo MARTIN")
+    document = history_export(actor=other, patient_id=tampering.PATIENT, hidden_object_ids=set())
+    assert document["previous_heads"] == []
 
 
-def test_a_removed_entry_is_pinpointed(clock) -> None:  # type: ignore[no-untyped-def]
-    document = _download()
-    del document["entries"][1]
-    assert _problems(document) == {(2, "missing")}
-
-
-def test_a_removed_last_entry_is_pinpointed(clock) -> None:  # type: ignore[no-untyped-def]
-    document = _download()
-    document["entries"].pop()
-    assert _problems(document) == {(6, "missing")}
-
-
-def test_two_reordered_entries_are_pinpointed(clock) -> None:  # type: ignore[no-untyped-def]
-    document = _download()
-    entries = document["entries"]
-    entries[2], entries[3] = entries[3], entries[2]
-    assert _problems(document) == {(3, "reordered")}
-
-
-def test_two_entries_with_swapped_seq_numbers_are_pinpointed(clock) -> None:  # type: ignore[no-untyped-def]
-    document = _download()
-    entries = document["entries"]
-    entries[2], entries[3] = entries[3], entries[2]
-    entries[2]["seq"], entries[3]["seq"] = 3, 4
-    problems = _problems(document)
-    assert {(3, "reordered"), (4, "reordered")} <= problems
-
-
-def test_a_forged_checkpoint_signature_is_caught(clock) -> None:  # type: ignore[no-untyped-def]
-    document = _download()
-    forged = Ed25519PrivateKey.generate().sign(b"carnet-checkpoint|p:42|6|" + b"0" * 64)
-    document["checkpoint"]["signature"] = base64.b64encode(forged).decode()
-    assert _problems(document) == {(6, "bad_signature")}
-
-
-def test_a_file_re_signed_with_another_key_fails_against_the_trusted_key(clock) -> None:  # type: ignore[no-untyped-def]
-    """The embedded key is self-asserted: ``--public-key`` with the operator's published key settles it."""
-    document = _download()
-    trusted = document["public_key"]
-    impostor = Ed25519PrivateKey.generate()
-    cp = document["checkpoint"]
-    message = f"carnet-checkpoint|{cp['chain']}|{cp['seq']}|{cp['head_hash']}".encode()
-    cp["signature"] = base64.b64encode(impostor.sign(message)).decode()
-    document["public_key"] = base64.b64encode(
-        impostor.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    ).decode()
-    assert verify_document(document).ok  # consistent with itself...
-    assert _problems(document, public_key_b64=trusted) == {(6, "bad_signature")}  # ...not with Carnet's key
-
-
-def test_an_entry_appended_after_the_checkpoint_is_pinpointed(clock) -> None:  # type: ignore[no-untyped-def]
-    document = _download()
-    last = document["entries"][-1]
-    extra = {**copy.deepcopy(last), "seq": last["seq"] + 1, "action": "CONSULT", "prev_hash": last["hash"]}
-    extra["content_hash"] = content_hash(content_of(extra))
-    extra["hash"] = link_hash(last["hash"], content_of(extra))
-    document["entries"].append(extra)
-    assert _problems(document) == {(7, "appended")}
-
-
-def test_a_file_without_checkpoint_is_not_verified(clock) -> None:  # type: ignore[no-untyped-def]
-    document = _download()
-    del document["checkpoint"]
-    assert _problems(document) == {(0, "no_checkpoint")}
-
-
-# --- redacted entries (R-MASK-6, R-MIN-5) ----------------------------------------------------------
-
-
-def _download_with_hidden(clock: Any) -> dict[str, Any]:
-    add_trace(PATIENT, action="CONSULT", group="documents", object_type="document", object_id="doc-a")
+def test_a_hidden_entry_is_absent_and_its_leaf_looks_like_another_patient_s(clock: Any) -> None:
+    """R-MASK-6 / R-MIN-5 and issue item 2: nothing in the file betrays that a hidden item exists."""
+    add_trace(tampering.PATIENT, action="CONSULT", object_type="document", object_id="doc-a")
     add_trace(
-        PATIENT,
+        tampering.PATIENT,
         action="DEPOSIT",
-        group="documents",
         object_type="document",
-        object_id=HIDDEN_DOC,
-        details={"title": "Compte rendu d'annonce"},
+        object_id="hidden-doc",
+        details={"title": "Compte rendu"},
     )
-    add_trace(PATIENT, action="CONSULT", group="documents", object_type="document", object_id="doc-b")
-    return history_export(actor=HOLDER, patient_id=PATIENT, hidden_object_ids={HIDDEN_DOC})
-
-
-def test_a_hidden_document_s_entry_is_redacted_and_reveals_nothing(clock) -> None:  # type: ignore[no-untyped-def]
-    document = _download_with_hidden(clock)
-    redacted = document["entries"][1]
-    assert redacted["redacted"] is True
-    assert set(redacted) == {"seq", "redacted", "prev_hash", "content_hash", "hash"}
+    add_trace(999, action="CONSULT")
+    add_trace(tampering.PATIENT, action="CONSULT", object_type="document", object_id="doc-b")
+    document = history_export(
+        actor=tampering.HOLDER, patient_id=tampering.PATIENT, hidden_object_ids={"hidden-doc"}
+    )
     text = json.dumps(document, ensure_ascii=False)
-    assert HIDDEN_DOC not in text and "Compte rendu" not in text and "DEPOSIT" not in text
+    assert (
+        "hidden-doc" not in text
+        and "Compte rendu" not in text
+        and "DEPOSIT" not in text
+        and "redact" not in text
+    )
+    assert [e["leaf_index"] for e in document["entries"]] == [0, 3, 4]  # 1 (hidden) and 2 (other) alike
+    assert verify_document(document, public_key_b64=public_key_b64()).ok
 
 
-def test_a_history_with_redacted_entries_still_verifies(clock) -> None:  # type: ignore[no-untyped-def]
-    document = _download_with_hidden(clock)
-    report = verify_document(document)
-    assert report.ok, report.lines()
-    assert report.redacted == 1
+def test_proofs_follow_rfc_9162_for_every_size(clock: Any) -> None:
+    """The stored tree and its proofs agree with RFC 9162's definitions computed from the leaves."""
+    leaves = [merkle.leaf_hash(str(i).encode()) for i in range(33)]
 
+    def mth(items: list[bytes]) -> bytes:
+        if not items:
+            return merkle.EMPTY_ROOT
+        if len(items) == 1:
+            return items[0]
+        k = 1
+        while k * 2 < len(items):
+            k *= 2
+        return merkle.node_hash(mth(items[:k]), mth(items[k:]))
 
-def test_an_edit_next_to_a_redacted_entry_is_still_caught(clock) -> None:  # type: ignore[no-untyped-def]
-    """The redacted entry's hash binds its prev_hash, so the entry before it cannot be swapped silently."""
-    document = _download_with_hidden(clock)
-    entries = document["entries"]
-    entries[0]["actor_label"] = "Autre"
-    entries[0]["content_hash"] = content_hash(content_of(entries[0]))
-    entries[0]["hash"] = link_hash(entries[0]["prev_hash"], content_of(entries[0]))
-    entries[1]["prev_hash"] = entries[0]["hash"]  # the attacker re-links the redacted entry too
-    assert _problems(document) == {(2, "altered")}
+    store: dict[int, bytes] = {}
 
+    def read(indexes: Any) -> list[bytes]:
+        return [store[i] for i in indexes]
 
-def test_a_removed_redacted_entry_is_pinpointed(clock) -> None:  # type: ignore[no-untyped-def]
-    document = _download_with_hidden(clock)
-    del document["entries"][1]
-    assert _problems(document) == {(2, "missing")}
+    for n, leaf in enumerate(leaves):
+        base = merkle.stored_hash_index(0, n)
+        for offset, value in enumerate(merkle.stored_hashes_for_leaf(n, leaf, read)):
+            store[base + offset] = value
+    for size in range(1, 34):
+        root = merkle.tree_hash(size, read)
+        assert root == mth(leaves[:size])
+        for i in range(size):
+            assert merkle.verify_inclusion(i, size, leaves[i], merkle.inclusion_proof(i, size, read), root)
+        for m in range(1, size + 1):
+            proof = merkle.consistency_proof(m, size, read)
+            assert merkle.verify_consistency(m, size, mth(leaves[:m]), root, proof)
+            if m < size:
+                assert not merkle.verify_consistency(m, size, mth(leaves[1 : m + 1]), root, proof)
 
 
 # --- the command --------------------------------------------------------------------------------------
 
 
-def test_the_command_exits_0_on_a_clean_file(clock, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
-    path = _write(tmp_path, _download())
-    call_command("verify_history", str(path))
+def test_the_command_exits_0_on_a_clean_file_with_the_trusted_key(
+    clock: Any, tmp_path: Path, capsys: Any
+) -> None:
+    path = _write(tmp_path, "historique.json", tampering.download())
+    call_command("verify_history", str(path), public_key=public_key_b64())
+    assert "RÉSULTAT : historique intègre / RESULT: history verified" in capsys.readouterr().out
+
+
+def test_the_command_reads_the_key_from_a_file(clock: Any, tmp_path: Path, capsys: Any) -> None:
+    path = _write(tmp_path, "historique.json", tampering.download())
+    key_file = tmp_path / "carnet-log.pub"
+    key_file.write_text(f"# Carnet log key\n{public_key_b64()}\n", encoding="utf-8")
+    call_command("verify_history", str(path), public_key_file=str(key_file))
     assert "historique intègre" in capsys.readouterr().out
 
 
-def test_the_command_exits_1_and_names_the_seq_of_a_tampered_entry(clock, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
-    document = _download()
-    document["entries"][3]["reason"] = "forged"
-    path = _write(tmp_path, document)
+def test_the_command_refuses_to_trust_only_the_key_inside_the_file(
+    clock: Any, tmp_path: Path, capsys: Any
+) -> None:
+    path = _write(tmp_path, "historique.json", tampering.download())
     with pytest.raises(SystemExit) as exit_info:
         call_command("verify_history", str(path))
+    assert exit_info.value.code == 2
+    assert "la clé contenue dans le fichier ne prouve rien" in capsys.readouterr().out
+
+
+def test_the_command_exits_1_and_names_the_first_changed_entry(
+    clock: Any, tmp_path: Path, capsys: Any
+) -> None:
+    case = next(c for c in tampering.cases(clock) if c.name == "entry removed, since older")
+    assert case.old is not None
+    new, old = _write(tmp_path, "new.json", case.new), _write(tmp_path, "old.json", case.old)
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("verify_history", str(new), since=str(old), public_key=public_key_b64())
     assert exit_info.value.code == 1
     out = capsys.readouterr().out
-    assert "seq 4: entrée modifiée / entry altered" in out
+    assert (
+        f"Première entrée modifiée / first changed entry: entrée / entry {case.first_changed} (2026-01-05"
+        in out
+    )
+    assert "CONSULT)" in out
 
 
-def test_the_command_exits_1_with_a_wrong_trusted_key(clock, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    path = _write(tmp_path, _download())
+def test_the_command_exits_1_with_a_key_that_is_not_carnet_s(clock: Any, tmp_path: Path) -> None:
+    path = _write(tmp_path, "historique.json", tampering.download())
     other = base64.b64encode(
         Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     ).decode()
@@ -230,19 +220,32 @@ def test_the_command_exits_1_with_a_wrong_trusted_key(clock, tmp_path) -> None: 
     assert exit_info.value.code == 1
 
 
-def test_the_command_exits_2_on_an_unreadable_file(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_exits_2_on_an_unreadable_file(tmp_path: Path, capsys: Any) -> None:
     path = tmp_path / "historique.json"
     path.write_text("{ not json", encoding="utf-8")
     with pytest.raises(SystemExit) as exit_info:
-        call_command("verify_history", str(path))
+        call_command("verify_history", str(path), public_key=public_key_b64())
     assert exit_info.value.code == 2
     assert "fichier illisible" in capsys.readouterr().out
 
 
-def test_the_verifier_runs_with_the_file_alone_without_django(clock, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_exits_2_on_a_first_format_file(tmp_path: Path, capsys: Any) -> None:
+    path = _write(tmp_path, "old-format.json", {"format": "carnet-history/1", "entries": []})
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("verify_history", str(path), public_key=public_key_b64())
+    assert exit_info.value.code == 2
+
+
+def test_the_log_public_key_command_prints_the_key_to_publish(capsys: Any) -> None:
+    call_command("log_public_key", with_id=True)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == public_key_b64() and out[1].startswith("key_id ")
+
+
+def test_the_verifier_runs_with_the_files_alone_without_django(clock: Any, tmp_path: Path) -> None:
     """Offline: a fresh interpreter, no settings, no database, imports no Django at all."""
-    document = _download()
-    good = _write(tmp_path, document)
+    old, new = tampering.two_downloads(clock)
+    good, older = _write(tmp_path, "new.json", new), _write(tmp_path, "old.json", old)
     src = str(Path(__file__).resolve().parents[2] / "src")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "CARNET"))}
     env["PYTHONPATH"] = src
@@ -251,10 +254,17 @@ def test_the_verifier_runs_with_the_file_alone_without_django(clock, tmp_path) -
         "assert not any(m == 'django' or m.startswith('django.') for m in sys.modules), 'django imported'; "
         "sys.exit(code)"
     )
-    ok = subprocess.run([sys.executable, "-c", script, str(good)], env=env, capture_output=True, text=True)
-    assert ok.returncode == 0, ok.stderr
-    document["entries"][0]["action"] = "forged"
-    bad = tmp_path / "tampered.json"
-    bad.write_text(json.dumps(document), encoding="utf-8")
-    ko = subprocess.run([sys.executable, "-c", script, str(bad)], env=env, capture_output=True, text=True)
-    assert ko.returncode == 1 and "seq 1" in ko.stdout
+    key = ["--public-key", public_key_b64()]
+    ok = subprocess.run(
+        [sys.executable, "-c", script, str(good), "--since", str(older), *key],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    new["entries"][0]["leaf"] = new["entries"][0]["leaf"].replace("CONSULT", "DOWNLOAD")
+    bad = _write(tmp_path, "tampered.json", new)
+    ko = subprocess.run(
+        [sys.executable, "-c", script, str(bad), *key], env=env, capture_output=True, text=True
+    )
+    assert ko.returncode == 1 and "entrée / entry 0" in ko.stdout

@@ -236,7 +236,7 @@ def test_acts_are_traced_on_the_helped_persons_chain_with_the_actor_kind(clock, 
     svc.delegation_revoke(delegation=d, person=caregiver, actor=actor_of(caregiver))
     rows = list(
         Trace.objects.filter(patient_id=helped.pk, object_type="delegation")
-        .order_by("seq")
+        .order_by("id")
         .values_list("action", "actor_kind")
     )
     assert rows == [

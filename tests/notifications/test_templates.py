@@ -60,6 +60,8 @@ SAMPLE = {
     "archived_until": "05/01/2036",
     "reference": "SUP-2026-0001",
     "sender": "Dr Anne DURAND",
+    "tree_size": "5021",
+    "root_hash": "4f2a9c0b7e1d3a5c8b6f0e2d4c6a8b0d",
 }
 URL = re.compile(r"(?:https?://|www\.)[^\s)>\]]*", re.IGNORECASE)
 

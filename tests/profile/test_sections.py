@@ -44,7 +44,7 @@ VALID: dict[ProfileSection, tuple[dict[str, Any], dict[str, Any]]] = {
 
 
 def _traces(profile: Profile, action: str) -> list[Trace]:
-    return list(Trace.objects.filter(patient_id=profile.patient.pk, action=action).order_by("seq"))
+    return list(Trace.objects.filter(patient_id=profile.patient.pk, action=action).order_by("id"))
 
 
 @pytest.mark.parametrize("section", list(VALID))

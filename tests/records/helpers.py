@@ -156,7 +156,7 @@ def cda(
 
 
 def traces(patient: Person, **filters: Any) -> list[Trace]:
-    return list(Trace.objects.filter(patient_id=patient.pk, **filters).order_by("seq"))
+    return list(Trace.objects.filter(patient_id=patient.pk, **filters).order_by("id"))
 
 
 def outbox(patient: Person, template: str) -> list[OutboxMessage]:

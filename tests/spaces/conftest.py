@@ -76,13 +76,13 @@ INSURANCE = Actor.insurance()
 
 def actions(space: HealthSpace) -> list[str]:
     return list(
-        Trace.objects.filter(patient_id=space.patient_id).order_by("seq").values_list("action", flat=True)
+        Trace.objects.filter(patient_id=space.patient_id).order_by("id").values_list("action", flat=True)
     )
 
 
 def assert_traced(space: HealthSpace, action: str, **details: Any) -> Trace:
     """The act left its trace in the patient's chain (ARCHITECTURE invariant 2)."""
-    found = Trace.objects.filter(patient_id=space.patient_id, action=action).order_by("-seq").first()
+    found = Trace.objects.filter(patient_id=space.patient_id, action=action).order_by("-id").first()
     assert found is not None, f"{action} not traced; chain has {actions(space)}"
     for key, value in details.items():
         assert found.details.get(key) == value, (key, found.details)

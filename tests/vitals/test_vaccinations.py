@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _traces(vitals: Vitals, action: str) -> list[Trace]:
-    return list(Trace.objects.filter(patient_id=vitals.patient.pk, action=action).order_by("seq"))
+    return list(Trace.objects.filter(patient_id=vitals.patient.pk, action=action).order_by("id"))
 
 
 # --- the holder's side ---------------------------------------------------------------------------------

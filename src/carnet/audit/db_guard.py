@@ -1,7 +1,8 @@
 """The database side of "traces are append-only" (STYLE; ARCHITECTURE invariant 3).
 
-Migration ``0002_append_only_triggers`` installs triggers that refuse any UPDATE or DELETE of
-``audit_trace`` and ``audit_checkpoint``:
+Migrations ``0002_append_only_triggers`` and ``0004_log_append_only_triggers`` install triggers that
+refuse any UPDATE or DELETE of the traces and of every table of the transparency log (``GUARDED_TABLES``;
+the queue is the only exception: rows leave it once sequenced):
 
 * **PostgreSQL** — a ``plpgsql`` trigger function raising an exception, ``BEFORE UPDATE OR DELETE``,
   ``FOR EACH ROW``. Combined with the deployment grants (the application role has INSERT and SELECT on
@@ -16,7 +17,7 @@ Migration ``0002_append_only_triggers`` installs triggers that refuse any UPDATE
   too (fail closed).
 
 Someone with DBA rights can still drop the triggers (the tests do, to tamper on purpose): that is what the
-hash chain, the signed checkpoints and the downloaded proofs catch.
+signed entry timestamps, the signed tree heads, the witnesses and the patients' downloaded proofs catch.
 """
 
 from __future__ import annotations
@@ -25,7 +26,15 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-GUARDED_TABLES = ("audit_trace", "audit_checkpoint")
+GUARDED_TABLES = (
+    "audit_trace",
+    "audit_logleaf",
+    "audit_loghash",
+    "audit_treehead",
+    "audit_headissued",
+    "audit_witnesscosignature",
+    "audit_logcheck",
+)
 _FLUSH_STATEMENTS = frozenset(f'DELETE FROM "{table}";' for table in GUARDED_TABLES)  # noqa: S608 (constants)
 _state = threading.local()
 
@@ -54,8 +63,8 @@ def on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:
 
 
 def uninstall_sql(vendor: str) -> list[str]:
-    """Statements dropping the triggers of migration 0002 (tests use them, inside their transaction,
-    to tamper with the chain on purpose, as an attacker with DBA rights could)."""
+    """Statements dropping the append-only triggers (tests use them, inside their transaction, to tamper
+    with the log on purpose, as an attacker with DBA rights could)."""
     if vendor == "postgresql":
         return [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}" for table in GUARDED_TABLES] + [
             "DROP FUNCTION IF EXISTS carnet_audit_append_only()"

@@ -6,8 +6,8 @@
   the holder's sharing), anyone else no.
 * ``history_for_viewer(...)`` is the one query behind every history page: filtered, paginated (100),
   newest first, with the ``hidden_object_ids`` hook applied **in the query** (never after).
-* ``chain_verify(patient_id)`` recomputes a chain as stored and pinpoints altered, missing and
-  reordered entries.
+* ``chain_verify(patient_id)`` checks one patient's entries in the transparency log
+  (``checks.patient_log_verify``; the whole log: ``checks.log_verify``).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from carnet.access.policy import Decision, decide
 from carnet.common import clock
 from carnet.common.actors import ActorKind
 
+from .checks import patient_log_verify
 from .labels import (
     EMERGENCY_ACTIONS,
     EMERGENCY_MODES,
@@ -38,8 +39,7 @@ from .labels import (
     actor_kind_label,
 )
 from .models import Trace
-from .services import chain_for, trace_fields
-from .verify import Problem, verify_entries
+from .verify import Problem
 
 HISTORY_PAGE_SIZE = 100  # R-TR-3 "paginated 100"
 
@@ -52,7 +52,8 @@ _LINKABLE_ACTORS = frozenset({ActorKind.PROFESSIONAL, ActorKind.ORGANISATION})
 
 
 def traces_for_patient(patient_id: int) -> QuerySet[Trace]:
-    return Trace.objects.filter(chain=chain_for(patient_id)).order_by("seq")
+    """A patient's traces in the order they were written (invariant 8: filtered on ``patient_id``)."""
+    return Trace.objects.filter(patient_id=patient_id).order_by("id")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -102,7 +103,7 @@ def history_access(acting: Any) -> Decision:
 class HistoryEntry:
     """One line of the history as shown: labels only, never ``details``."""
 
-    seq: int
+    id: int
     at: datetime
     action: str
     action_label: str | Promise
@@ -160,7 +161,7 @@ def _actor_label(t: Trace, viewer_actor_id: str) -> str | Promise:
 def _entry(t: Trace, viewer_actor_id: str) -> HistoryEntry:
     emergency = t.mode in EMERGENCY_MODES or t.action in EMERGENCY_ACTIONS
     return HistoryEntry(
-        seq=t.seq,
+        id=t.pk,
         at=t.at,
         action=t.action,
         action_label=action_label(t.action),
@@ -192,7 +193,7 @@ def history_queryset(
     """The visible traces of ``patient_id`` for ``viewer_kind``, newest first (see ``history_for_viewer``)."""
     if viewer_kind not in HISTORY_VIEWER_KINDS:
         return Trace.objects.none()  # fail closed: unknown viewers see nothing
-    qs = Trace.objects.filter(chain=chain_for(patient_id))
+    qs = Trace.objects.filter(patient_id=patient_id)
     hidden = {str(i) for i in hidden_object_ids if str(i)}
     if hidden:
         qs = qs.exclude(object_id__in=hidden)
@@ -208,7 +209,7 @@ def history_queryset(
             if actor_id
             else qs.none()
         )
-    return qs.order_by("-seq")
+    return qs.order_by("-at", "-id")
 
 
 def history_for_viewer(
@@ -263,9 +264,9 @@ def history_for_viewer(
 def professional_label(*, patient_id: int, actor_id: str) -> str:
     """The name shown for a professional in his own history page (from his latest trace)."""
     label = (
-        Trace.objects.filter(chain=chain_for(patient_id), actor_id=actor_id)
+        Trace.objects.filter(patient_id=patient_id, actor_id=actor_id)
         .filter(Q(actor_kind=ActorKind.PROFESSIONAL) | Q(actor_kind=ActorKind.ORGANISATION))
-        .order_by("-seq")
+        .order_by("-at", "-id")
         .values_list("actor_label", flat=True)
         .first()
     )
@@ -273,21 +274,16 @@ def professional_label(*, patient_id: int, actor_id: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------------
-# Verification of a chain as stored
+# Verification of one patient's entries as stored
 # --------------------------------------------------------------------------------------------------
 
-ChainProblem = Problem  # kept for callers of the first version (``.seq``, ``.problem``)
+ChainProblem = Problem  # kept for callers of the first version (``.index``, ``.problem``)
 
 
 def chain_verify(patient_id: int | None) -> list[Problem]:
-    """Recompute the chain stored in the database; an empty list means it is intact.
+    """Check one patient's entries in the transparency log; an empty list means they are intact.
 
-    Same algorithm as the offline verifier (``verify.verify_entries``): ``altered`` (content or hash
-    changed), ``missing`` (gap in the sequence), ``reordered`` (an entry linked to another one than its
-    predecessor, e.g. two sequence numbers swapped), ``broken_link``.
+    Kept under its first name for its callers: every trace's content against its leaf hash, its signed
+    entry timestamp, and its inclusion proof into the latest signed head (``checks.patient_log_verify``).
     """
-    entries = [
-        {**trace_fields(t), "prev_hash": t.prev_hash, "hash": t.hash}
-        for t in Trace.objects.filter(chain=chain_for(patient_id)).order_by("seq").iterator()
-    ]
-    return verify_entries(entries)
+    return patient_log_verify(patient_id)

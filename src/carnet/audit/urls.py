@@ -1,4 +1,5 @@
-"""Routes of the patient's "Historique d'activité" (R-TR-3). Public ids only in URLs.
+"""Routes of the patient's "Historique d'activité" (R-TR-3) and of the history verifier. Public ids only
+in URLs.
 
 Include in ``config/urls.py`` with ``path("", include("carnet.audit.urls"))``.
 """
@@ -28,10 +29,14 @@ app_name = "audit"
 urlpatterns: list[URLPattern] = [
     path("espace/historique/", views.history, name="history"),
     path("espace/historique/telecharger/", views.history_download, name="history_download"),
+    path("espace/historique/empreinte/", views.history_digest, name="history_digest"),
     path("espace/historique/document/<actorid:object_id>/", views.history_document, name="history_document"),
     path(
         "espace/historique/professionnel/<actorid:actor_id>/",
         views.history_professional,
         name="history_professional",
     ),
+    # The verifier (public, no login): the page presenting it with the log's key, and the verifier itself.
+    path("verifier-historique/", views.verifier_info, name="verifier"),
+    path("verifier-historique/verificateur.html", views.verifier_page, name="verifier_page"),
 ]

@@ -1,27 +1,40 @@
-"""Pages of the "Historique d'activité" (R-TR-3): thin views over ``selectors`` and ``services``.
+"""Pages of the "Historique d'activité" (R-TR-3) and of the history verifier: thin views over
+``selectors`` and the services (``export``, ``digest``).
 
 Who may see a history is decided by ``access`` (``selectors.history_access``, Action.VIEW_TRACES):
 the holder and a minor's legal representatives; a caregiver, or anyone else, gets the ordinary 404.
 What is hidden from the viewer (R-MASK-6, R-MIN-5) comes from ``hooks.hidden_object_ids``.
+The verifier (``verifier/``) is public and static: it runs in the patient's browser, without any call
+to the server, under a Content-Security-Policy of its own that allows exactly its inline script.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from carnet.common import clock
 from carnet.common.permissions import patient_required
 from carnet.spaces.acting import ActingContext, acting_context
 
+from . import verifier
+from .digest import history_digest_request
+from .export import history_export
 from .forms import HistoryFilterForm
 from .hooks import hidden_object_ids
+from .log import LogIntegrityError
 from .selectors import history_access, history_for_viewer, professional_label
-from .services import history_export
+from .services import public_key_b64, signing_key_id
+
+log = logging.getLogger("carnet.audit.views")
 
 
 def _viewer(request: HttpRequest) -> tuple[ActingContext, set[str]]:
@@ -54,7 +67,9 @@ def history(request: HttpRequest) -> HttpResponse:
     context = _page(request, acting, hidden, **form.filters())
     query = request.GET.copy()
     query.pop("page", None)
-    context.update({"form": form, "mode": "all", "query": query.urlencode()})
+    context.update(
+        {"form": form, "mode": "all", "query": query.urlencode(), "has_email": bool(acting.me.email)}
+    )
     return render(request, "audit/history.html", context)
 
 
@@ -86,15 +101,71 @@ def history_professional(request: HttpRequest, actor_id: str) -> HttpResponse:
     return render(request, "audit/history.html", context)
 
 
+def _log_unavailable(request: HttpRequest) -> HttpResponse:
+    return render(request, "audit/log_unavailable.html", status=503)
+
+
 @patient_required
 @require_POST
 def history_download(request: HttpRequest) -> HttpResponse:
-    """The whole chain visible to the viewer with its signed proof (traced HISTORY_DOWNLOADED)."""
+    """The entries visible to the viewer with their proofs (traced HISTORY_DOWNLOADED)."""
     acting, hidden = _viewer(request)
-    document = history_export(actor=acting.actor, patient_id=acting.subject.pk, hidden_object_ids=hidden)
+    try:
+        document = history_export(actor=acting.actor, patient_id=acting.subject.pk, hidden_object_ids=hidden)
+    except LogIntegrityError:  # logged by the sequencer, without content; nothing was written
+        return _log_unavailable(request)
     body = json.dumps(document, ensure_ascii=False, indent=1)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     filename = f"historique-carnet-{clock.today().isoformat()}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
+    return response
+
+
+@patient_required
+@require_POST
+def history_digest(request: HttpRequest) -> HttpResponse:
+    """Queue the content-free e-mail holding the current signed head (size, root, date) to the viewer."""
+    acting, _hidden = _viewer(request)
+    try:
+        head = history_digest_request(acting=acting)
+    except LogIntegrityError:
+        return _log_unavailable(request)
+    if head is None:
+        messages.warning(
+            request, _("Aucune adresse électronique n'est enregistrée : l'empreinte n'a pas été envoyée.")
+        )
+    else:
+        messages.success(request, _("L'empreinte de votre historique vous a été envoyée par courriel."))
+    return redirect("audit:history")
+
+
+# --------------------------------------------------------------------------------------------------
+# The verifier (public)
+# --------------------------------------------------------------------------------------------------
+
+
+@require_GET
+def verifier_info(request: HttpRequest) -> HttpResponse:
+    """The page presenting the verifier and the log's public key, with how to check that key."""
+    key = public_key_b64()
+    return render(
+        request,
+        "audit/verifier_info.html",
+        {
+            "public_key": key,
+            "key_id": signing_key_id(),
+            "fingerprint": verifier.fingerprint(key),
+            "lang": "en" if (get_language() or "fr").startswith("en") else "fr",
+        },
+    )
+
+
+@require_GET
+def verifier_page(request: HttpRequest) -> HttpResponse:
+    """The self-contained verifier, byte for byte the committed file; ``?telecharger=1`` downloads it."""
+    response = HttpResponse(verifier.page_bytes(), content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = verifier.content_security_policy()
+    if request.GET.get("telecharger"):
+        response["Content-Disposition"] = 'attachment; filename="verificateur-historique-carnet.html"'
     return response

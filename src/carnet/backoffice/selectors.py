@@ -134,7 +134,7 @@ def space_general_traces(*, space: HealthSpace, limit: int = 200) -> list[TraceL
     rows = (
         traces_for_patient(space.patient_id)
         .filter(group="general")
-        .order_by("-seq")
+        .order_by("-at", "-id")
         .values_list("action", "at", "actor_kind")[:limit]
     )
     return [TraceLine(action=a, at=at, actor_kind=k) for a, at, k in rows]

@@ -1,6 +1,7 @@
 """The periodic work loop behind ``carnet worker`` (and the demo's background thread).
 
-One cycle: deliver the outbox, build pending exports, apply lifecycle deadlines, sign audit checkpoints.
+One cycle: deliver the outbox, build pending exports, apply lifecycle deadlines, sequence the
+transparency log and sign its head, push it to the witnesses, check the log (once a day).
 Every step is idempotent and reads its work from the database, so a cycle may be interrupted at any
 point and simply run again (at-least-once, deduplicated by the steps themselves).
 """
@@ -22,7 +23,9 @@ CYCLE_TASKS = (
     "notifications.deliver_pending",
     "spaces.build_pending_exports",
     "spaces.apply_deadlines",
-    "audit.checkpoints",
+    "audit.sequence",
+    "audit.witness_push",
+    "audit.verify_log",
     "records.invisible_notices",
     "messaging.smtp_relay_pending",
     "agenda.appointment_reminders",

@@ -52,10 +52,16 @@ SECRET_KEY = env("CARNET_SECRET_KEY") or _local_secret("secret_key", secrets.tok
 CARNET_MASTER_KEY = env("CARNET_MASTER_KEY") or _local_secret(
     "master_key", __import__("base64").urlsafe_b64encode(secrets.token_bytes(32)).decode()
 )
-# Ed25519 seed signing audit checkpoints (32 bytes, urlsafe base64).
+# Ed25519 seed of the transparency log: signs entry timestamps, leaf indexes and tree heads (32 bytes, urlsafe base64).
 CARNET_AUDIT_SIGNING_KEY = env("CARNET_AUDIT_SIGNING_KEY") or _local_secret(
     "audit_signing_key", __import__("base64").urlsafe_b64encode(secrets.token_bytes(32)).decode()
 )
+# The transparency log (ADR 0007): its name in signed heads, its witnesses, its daily self-check.
+CARNET_AUDIT_LOG_ORIGIN = env("CARNET_AUDIT_LOG_ORIGIN")
+CARNET_AUDIT_WITNESS_URL = env("CARNET_AUDIT_WITNESS_URL")
+CARNET_AUDIT_WITNESS_PUBLIC_KEY = env("CARNET_AUDIT_WITNESS_PUBLIC_KEY")
+CARNET_AUDIT_WITNESS_FILE = env("CARNET_AUDIT_WITNESS_FILE")
+CARNET_AUDIT_CHECK_INTERVAL_HOURS = float(env("CARNET_AUDIT_CHECK_INTERVAL_HOURS", "24"))
 
 ALLOWED_HOSTS = [h for h in env("CARNET_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env("CARNET_CSRF_TRUSTED_ORIGINS").split(",") if o]

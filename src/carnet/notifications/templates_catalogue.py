@@ -80,6 +80,9 @@ ALLOWED_PARAMS = frozenset(
         "archived_until",
         "reference",
         "sender",
+        # audit's history digest: the size and the root hash of a signed tree head (a count and a hash)
+        "tree_size",
+        "root_hash",
     }
 )
 

@@ -151,14 +151,12 @@ def section_history(ctx: ExportContext) -> None:
 
     requester = ctx.export.requested_by
     viewer_kind = (
-        "PATIENT"
-        if requester is None or requester.person_id == ctx.person.pk
-        else "LEGAL_REPRESENTATIVE"
+        "PATIENT" if requester is None or requester.person_id == ctx.person.pk else "LEGAL_REPRESENTATIVE"
     )
     hidden = hidden_object_ids(patient_id=ctx.person.pk, viewer_kind=viewer_kind)
     ctx.data["historique"] = [
         {
-            "numero": t.seq,
+            "numero": number,
             "date": _iso(t.at),
             "acteur": t.actor_label or t.actor_kind,
             "type_acteur": t.actor_kind,
@@ -167,10 +165,11 @@ def section_history(ctx: ExportContext) -> None:
             "objet": t.object_type,
             "mode": t.mode,
             "resultat": t.outcome,
-            "empreinte": t.hash,
+            "empreinte": t.leaf_hash,  # its leaf hash in the transparency log
         }
-        for t in traces_for_patient(ctx.person.pk).iterator()
-        if t.object_id not in hidden
+        for number, t in enumerate(
+            (t for t in traces_for_patient(ctx.person.pk).iterator() if t.object_id not in hidden), start=1
+        )
     ]
 
 

@@ -1,0 +1,28 @@
+-- Fourth-pass mix (before ADR 0007): kept to reproduce the committed fourth-pass figures (--pgbench-set _pass4).
+-- Same statements as list.sql, written for `pgbench -M prepared` (bench/read_documents.py --pgbench-protocol
+-- prepared): variables typed so that PostgreSQL can infer every parameter, text variables unquoted
+-- (in prepared mode pgbench binds them as parameters instead of pasting them into the text).
+-- One steady-state "list a patient's documents" request, as the app issues it over HTTP since the plain-SQL pass of issue 3
+-- (see results/read_documents_queries.sql for the captured SQL): same tables, filters, joins, locks and
+-- writes; column lists shortened to *; the patient is addressed by id where the app uses his public id
+-- (a unique-index lookup). Session with its device and user (+ person, professional, qualification) in one
+-- statement, patient (+ space); ONE transaction: emergency settings + standing + consents in one statement, documents, chain
+-- head FOR UPDATE, trace INSERT + head UPDATE in one statement. Earlier mixes: *_pass2.sql (session, user, device
+-- read separately), *_pass1.sql, *_before.sql.
+\set s random(0, :nsessions - 1)
+\set uid :umin + :s / :perreader
+\set prid :prmin + :s / :perreader
+\set pid random(:pmin, :pmin + :npatients - 1)
+-- session (carnet.accounts.sessions.db) with the device holding its key and that device's user (+ person,
+-- professional, qualification): ONE statement (accounts.backends / accounts.middleware take them from it)
+SELECT * FROM django_session s LEFT JOIN accounts_device d ON d.session_key = s.session_key LEFT JOIN accounts_user u ON u.id = d.user_id LEFT JOIN identity_person pe ON pe.id = u.person_id LEFT JOIN identity_professional pr ON pr.id = u.professional_id LEFT JOIN access_professionalqualification q ON q.professional_id = pr.id WHERE s.session_key = 'benchs' || lpad(:s::text, 26, '0') AND s.expire_date > now() LIMIT 2;
+-- patient resolver (+ space)
+SELECT * FROM identity_person p LEFT JOIN spaces_healthspace s ON s.person_id = p.id WHERE p.id = :pid::bigint;
+BEGIN;
+-- access.gateway._patient_rows: emergency settings + standings (blocks) + active consents, one statement
+SELECT * FROM (SELECT 1 AS one) AS base LEFT JOIN access_emergencysettings e ON e.patient_id = :pid::bigint LEFT JOIN access_professionalstanding st ON st.patient_id = :pid::bigint AND (st.professional_id = :prid::bigint OR st.organisation_id = NULL) LEFT JOIN access_carerelation cr ON cr.patient_id = :pid::bigint AND cr.ended_at IS NULL AND (cr.professional_id = :prid::bigint OR cr.organisation_id = NULL);
+SELECT * FROM records_document LEFT OUTER JOIN identity_professional ON records_document.author_professional_id = identity_professional.id LEFT OUTER JOIN identity_organisation ON records_document.author_organisation_id = identity_organisation.id LEFT OUTER JOIN records_document T4 ON records_document.replaces_id = T4.id LEFT OUTER JOIN records_blob ON records_document.blob_id = records_blob.id WHERE records_document.deleted_at IS NULL AND records_document.patient_id = :pid::bigint AND records_document.status = 'Approved' ORDER BY records_document.deposited_at DESC, records_document.id DESC;
+SELECT seq AS head_seq, head_hash FROM audit_chainhead WHERE chain = 'p:' || :pid::text FOR UPDATE \gset
+WITH ins AS (INSERT INTO audit_trace (chain, patient_id, seq, at, actor_kind, actor_id, actor_label, action, "group", object_type, object_id, mode, reason, outcome, details, prev_hash, hash) VALUES ('p:' || :pid::text, :pid::bigint, :head_seq::bigint + 1, now(), 'PROFESSIONAL', '2c566a31-0fb1-407f-896e-679d5afc688f', 'Paul LEROY', 'DOCUMENT_LIST', 'documents', 'record', '', 'NORMAL', '', 'ALLOW', '{"rule": "R-MAT-3", "count": 12}', :head_hash::text, encode(sha256(convert_to(:head_hash::text || :head_seq::text, 'UTF8')), 'hex')) RETURNING id) UPDATE audit_chainhead SET seq = :head_seq::bigint + 1, head_hash = encode(sha256(convert_to(:head_hash::text || :head_seq::text, 'UTF8')), 'hex') WHERE chain = 'p:' || :pid::text RETURNING (SELECT id FROM ins);
+COMMIT;
+-- no session write (refreshed at most once a minute per session)
