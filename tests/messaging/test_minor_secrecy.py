@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from carnet.access.facts import Confidentiality
+from carnet.audit.export import history_export
 from carnet.audit.hooks import hidden_object_ids
 from carnet.audit.models import Trace
 from carnet.audit.selectors import history_queryset
-from carnet.audit.services import history_export
 from carnet.common.actors import ActorKind
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.identity.models import Person

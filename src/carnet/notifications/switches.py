@@ -70,6 +70,7 @@ ALWAYS_SENT_LABELS: dict[str, Promise] = {
     "delegation_invitation": _SHARING,
     "delegation_ended": _SHARING,
     "support_request_received": _("la réponse à vos demandes d'assistance"),
+    "history_digest": _("l'empreinte de votre historique, quand vous la demandez"),
 }
 
 # Addressed to professionals (they have no preferences page) or a neutral fallback nobody produces.
