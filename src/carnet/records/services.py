@@ -36,6 +36,7 @@ from carnet.audit.services import trace
 from carnet.common import clock
 from carnet.common.actors import Actor, ActorKind
 from carnet.common.errors import DomainError, NotFoundOrForbidden
+from carnet.common.text import strip_bidi_controls
 from carnet.identity.models import Organisation
 from carnet.notifications.models import Channel
 from carnet.notifications.services import notify
@@ -123,7 +124,8 @@ def _check_code(value: str, known: dict[str, str], field: str, label: Any) -> st
 
 
 def _check_title(title: str) -> str:
-    title = (title or "").strip()
+    """A title someone else will read: bidi controls removed (no spoofed names), 1 to 255 characters."""
+    title = strip_bidi_controls(title or "").strip()
     if not title:
         raise _error(_("Le titre du document est obligatoire."), "title", "required")
     if len(title) > 255:
