@@ -540,7 +540,7 @@ def emergency_settings_update(
         if value is not None and value not in EmergencyChoice.values:
             raise DomainError(_("Choisissez « autorisé » ou « refusé »."), code="invalid", field=name)
     scope = gateway.access_scope(actor=actor, patient_id=patient_id)
-    decision = require(scope, Action.MANAGE_SHARING, trace_action="MODIF_PARAM_ACCESS_URGENCE")
+    decision = require(scope, Action.MANAGE_EMERGENCY, trace_action="MODIF_PARAM_ACCESS_URGENCE")
     with transaction.atomic():
         row, _created = EmergencySettings.objects.select_for_update(of=("self",)).get_or_create(
             patient_id=patient_id, defaults={"updated_at": clock.now()}
