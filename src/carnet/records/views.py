@@ -57,9 +57,6 @@ from .forms import (
 )
 from .models import AuthorKind, Document
 
-# Contents a browser may show inline from our origin; anything else (Word, RTF, TIFF, CDA XML...) is
-# downloaded, never rendered (an XML or HTML-like content could carry scripts).
-INLINE_MEDIA_TYPES = frozenset({formats.PDF, formats.JPEG, formats.PNG, formats.TEXT})
 IMAGE_MEDIA_TYPES = frozenset({formats.JPEG, formats.PNG})
 _EXTENSIONS = {
     formats.PDF: "pdf",
@@ -175,8 +172,9 @@ def _grouped(rows: list[DocumentRow]) -> list[tuple[str, str, list[DocumentRow]]
 
 
 def _serve(document: Document, content: bytes, *, inline: bool) -> HttpResponse:
+    """Inline exactly when the selector traced a preview (``selectors.is_preview``), else a download."""
     media_type = document.media_type or "application/octet-stream"
-    as_inline = inline and media_type in INLINE_MEDIA_TYPES
+    as_inline = selectors.is_preview(document, preview=inline)
     response = HttpResponse(content, content_type=media_type)
     filename = f"{slugify(document.title)[:60] or 'document'}.{_EXTENSIONS.get(media_type, 'bin')}"
     response["Content-Disposition"] = content_disposition_header(not as_inline, filename) or "attachment"
@@ -260,7 +258,7 @@ def _patient_content(request: HttpRequest, document_id: uuid.UUID, *, inline: bo
     acting = _acting(request)
     try:
         document, content = selectors.document_content_for_actor(
-            actor=acting.actor, patient_id=acting.subject.pk, document_public_id=document_id
+            actor=acting.actor, patient_id=acting.subject.pk, document_public_id=document_id, preview=inline
         )
     except NotFoundOrForbidden:
         raise Http404 from None
@@ -494,7 +492,11 @@ def _pro_content(
     pro = pro_patient(request, patient_id)
     try:
         document, content = selectors.document_content_for_actor(
-            actor=pro.actor, patient_id=pro.patient.pk, document_public_id=document_id, mode=pro.mode
+            actor=pro.actor,
+            patient_id=pro.patient.pk,
+            document_public_id=document_id,
+            mode=pro.mode,
+            preview=inline,
         )
     except NotFoundOrForbidden:
         raise Http404 from None
