@@ -293,7 +293,8 @@ class Action(StrEnum):
     BLOCK = "block"  # block or unblock a professional (document is None)
     UNBLOCK = "unblock"
     RECORD_CONSENT = "record_consent"  # a professional records the patient's (oral) consent (R-AC-14)
-    MANAGE_SHARING = "manage_sharing"  # patient side: revoke consents, emergency settings, administrateur
+    MANAGE_SHARING = "manage_sharing"  # patient side: revoke consents, declarations, roles, access codes
+    MANAGE_EMERGENCY = "manage_emergency"  # patient side: the three emergency consents (R-EM-4)
     VIEW_TRACES = "view_traces"  # the patient's activity history (R-TR-2)
     PROFILE_READ = "profile_read"  # read one section of the medical profile (``RequestContext.section``)
     PROFILE_WRITE = "profile_write"  # create / edit / delete in one section of the medical profile

@@ -537,6 +537,24 @@ def filter_documents(scope: AccessScope, documents: Iterable[Document]) -> list[
     return [doc for doc, decision in decide_many(scope, list(documents)) if decision]
 
 
+def record_decision(scope: AccessScope) -> Decision:
+    """What the record shows the actor beyond what he wrote himself: the policy's answer on a neutral
+    probe (someone else's consultation report, normal confidentiality), in the scope's mode.
+
+    Allowed: by consent (R-AC-11/12/16), designation (R-AC-15), emergency (R-EM-1/2) or, on the patient
+    side, by the holder's own rules. Denied: blocked (R-BLK-2), no consent (R-AC-12), expired temporary
+    access (R-AC-16), occupational doctor without express consent (R-AC-2), matrix (R-MAT-1), no open
+    emergency session (R-EM-6)... Lists trace this decision; pages say which of these applies."""
+    return decide(scope, _ENTRY_PROBE, Action.CONSULT)
+
+
+def is_authors_read(scope: AccessScope, document: Document | DocumentFacts) -> bool:
+    """Does the actor read ``document`` as its author (professional or establishment, R-MASK-1)? Such a
+    read is no access to the patient's data by someone new: it sends no first-access notice (R-AC-14)."""
+    facts = document_facts(document) if isinstance(document, Document) else document
+    return policy.is_author(scope.facts, facts)
+
+
 def emergency_entry_decision(scope: AccessScope, *, reason: str, started_at: datetime) -> Decision:
     """May the professional open an emergency session now? The policy answers on a neutral probe document
     (status, forbidden actors, blocking, occupational doctors, BTG/ETREAT settings, regulator, reason)."""

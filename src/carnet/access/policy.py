@@ -155,7 +155,15 @@ def decide(
 
 
 _CAREGIVER_FORBIDDEN = frozenset(
-    {Action.MASK, Action.UNMASK, Action.BLOCK, Action.UNBLOCK, Action.MANAGE_SHARING, Action.VIEW_TRACES}
+    {
+        Action.MASK,
+        Action.UNMASK,
+        Action.BLOCK,
+        Action.UNBLOCK,
+        Action.MANAGE_SHARING,
+        Action.MANAGE_EMERGENCY,
+        Action.VIEW_TRACES,
+    }
 )
 _READ_RULE = {
     ActorKind.PATIENT: ("L1111-19", "the holder sees the content of his record"),
@@ -222,6 +230,8 @@ def _decide_patient_side(
         return _allow("R-MASK-1", "the holder may mask or unmask any document at any time")
     if action in (Action.BLOCK, Action.UNBLOCK, Action.MANAGE_SHARING):
         return _allow("R-BLK-1", "the holder manages who has access to his record")
+    if action == Action.MANAGE_EMERGENCY:
+        return _allow("R-EM-4", "the holder sets his three emergency consents (SAMU, BTG, masked)")
     if action == Action.VIEW_TRACES:
         return _allow("R-TR-2", "the holder sees the traces of his record at any time")
     return _deny(DEFAULT_DENY, f"action {action} is not foreseen for the patient side")
@@ -325,7 +335,7 @@ def _decide_vaccination_write_professional(
     if mode == AccessMode.SAMU:
         return _deny("R-EM-2", "the SAMU regulator consults only; he does not feed the record")
     if entry is not None:
-        if not _is_author(actor, entry):
+        if not is_author(actor, entry):
             return _deny("R-VER-2", "only its author (professional or establishment) changes a vaccination")
         return _allow("R-VER-2", "the author completes or deletes his own vaccination entry")
     if mode != AccessMode.NORMAL:
@@ -342,7 +352,11 @@ def _actor_ids(actor: ActorFacts) -> set[str]:
     return {actor.id, actor.organisation_id} - {""}
 
 
-def _is_author(actor: ActorFacts, document: DocumentFacts) -> bool:
+def is_author(actor: ActorFacts, document: DocumentFacts) -> bool:
+    """R-MASK-1: the depositing professional or establishment (the actor's own id or the establishment he
+    acts for) is the document's author; he keeps access to it whatever the holder decided."""
+    if not actor.is_professional_side:
+        return False
     authors = {document.author_professional_id, document.author_organisation_id} - {""}
     return bool(_actor_ids(actor) & authors)
 
@@ -383,7 +397,7 @@ def _decide_professional(
         assert document is not None
         if document.system_document:
             return _deny("R-DOC-10", "documents added by the platform cannot be modified or deleted")
-        if not _is_author(actor, document):
+        if not is_author(actor, document):
             return _deny("R-VER-2", "only the author (professional or establishment) changes a document")
         if action in (Action.REPLACE, Action.UPDATE_METADATA) and document.status != DocumentStatus.APPROVED:
             return _deny("R-VER-1", "only the current version of a document can be replaced or updated")
@@ -404,6 +418,8 @@ def _decide_professional(
         return _deny("R-BLK-3", "only the holder or an administrateur blocks professionals")
     if action == Action.MANAGE_SHARING:
         return _deny("R-BLK-1", "only the holder's side manages sharing")
+    if action == Action.MANAGE_EMERGENCY:
+        return _deny("R-EM-4", "only the holder's side sets the emergency consents")
     if action == Action.VIEW_TRACES:
         if patient.is_blocked(actor):
             return _deny("R-BLK-2", "a blocked professional has no access to the record")
@@ -433,7 +449,7 @@ def _decide_professional_read(
     matrix: AuthorisationMatrix | None,
 ) -> Decision:
     # Appendix A, in order.
-    if _is_author(actor, document):
+    if is_author(actor, document):
         return _allow("R-MASK-1", "the depositing professional or establishment keeps access")
     if patient.is_blocked(actor):
         return _deny("R-BLK-2", "the holder blocked this professional")

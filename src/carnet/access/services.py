@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carnet.access import gateway
-from carnet.access.facts import BTG_SESSION_DURATION, AccessMode, Action
+from carnet.access.facts import BTG_SESSION_DURATION, AccessMode, Action, DocumentFacts
 from carnet.access.gateway import AccessScope
 from carnet.access.models import (
     BreakGlassSession,
@@ -40,9 +40,10 @@ from carnet.common import clock
 from carnet.common.actors import Actor, ActorKind
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.identity.models import Organisation, Person, Professional
-from carnet.notifications.models import Channel
+from carnet.notifications.models import Channel, ResourceType
 from carnet.notifications.services import notify
 from carnet.records import messages as _messages  # noqa: F401  (registers the e-mail templates)
+from carnet.records.models import Document
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
@@ -168,40 +169,109 @@ def _professional_scope(actor: Actor, patient_id: int, mode: AccessMode = Access
 # Reads by professionals: first-access e-mail (R-AC-14) and emergency e-mails (R-EM-3)
 
 
-def professional_read_recorded(scope: AccessScope, decisions: Iterable[Decision]) -> None:
+def professional_read_recorded(
+    scope: AccessScope,
+    decisions: Iterable[Decision],
+    *,
+    documents: Sequence[Document | DocumentFacts | None] | None = None,
+) -> None:
     """Call inside the read's transaction after tracing an allowed read by a professional.
 
-    * The first allowed read by a professional new to this patient queues ONE content-free e-mail to the
-      holder (R-AC-14, R-NOT-1; dedup ``first-access:{patient}:{professional}``).
+    ``documents``: what each decision was about, in the same order (None, or omitted, for a profile
+    section or the vaccinations: no author, nothing hidden).
+
+    * First access (R-AC-14, R-NOT-1): the first allowed read by a professional new to this patient of
+      something he did not write himself (a read as author or as the author's establishment, R-MASK-1,
+      is no access to someone else's data) queues ONE content-free notice (``_notify_first_access``).
     * A read carrying the ``NOTIFY_EMERGENCY_ACCESS`` obligation queues one e-mail to the holder and one
       to his médecin traitant per emergency session (R-EM-3).
     """
-    allowed = [d for d in decisions if d]
+    decided = list(decisions)
+    about: list[Document | DocumentFacts | None] = (
+        list(documents) if documents is not None else [None] * len(decided)
+    )
+    allowed = [(d, doc) for d, doc in zip(decided, about, strict=True) if d]
     if not allowed or scope.professional is None or scope.holder is None:
         return
-    professional = scope.professional
-    if scope.standing is None or scope.standing.first_access_at is None:
-        standing = _standing(scope.patient_id, professional=professional)
+    new_reads = [doc for _d, doc in allowed if doc is None or not gateway.is_authors_read(scope, doc)]
+    if new_reads and (scope.standing is None or scope.standing.first_access_at is None):
+        standing = _standing(scope.patient_id, professional=scope.professional)
         if standing.first_access_at is None:
             standing.first_access_at = clock.now()
             standing.updated_at = clock.now()
             standing.save(update_fields=["first_access_at", "updated_at"])
-            channel, address = _address(scope.holder.email, scope.holder.phone)
-            notify(
-                patient_id=scope.patient_id,
-                channel=channel,
-                address=address,
-                template="record_first_access",
-                params={"date": _date(clock.now()), "base_url": _base_url()},
-                dedup_key=f"first-access:{scope.patient_id}:{professional.public_id}",
-                language=_language(scope.holder),
-            )
+            _notify_first_access(scope, representatives_may_know=any(map(_visible_to_all, new_reads)))
         scope.standing = standing
     if (
-        any(Obligation.NOTIFY_EMERGENCY_ACCESS in d.obligations for d in allowed)
+        any(Obligation.NOTIFY_EMERGENCY_ACCESS in d.obligations for d, _doc in allowed)
         and scope.session is not None
     ):
         _notify_emergency(scope, scope.session)
+
+
+def _visible_to_all(document: Document | DocumentFacts | None) -> bool:
+    """Would every patient-side viewer see what was read (no R-MIN-5, no unreleased R-MASK-6 code)?"""
+    if document is None:
+        return True
+    facts = gateway.document_facts(document) if isinstance(document, Document) else document
+    return not (facts.is_invisible_to_legal_representatives or facts.is_invisible_to_patient_at(clock.now()))
+
+
+def _notify_first_access(scope: AccessScope, *, representatives_may_know: bool) -> None:
+    """R-AC-14: "you will receive a notification at his first access" (dedup per professional).
+
+    * The holder: an entry in his notification centre always (R-NOT-3), and the e-mail (SMS without an
+      e-mail address) when he has an address.
+    * A minor without any address of his own (most children's profiles): the notice also goes to his
+      legal representatives, who hold his profile (R-MIN-1), each by e-mail and in his own centre — but
+      only when what the professional read is content they may see themselves. A first access that
+      reached only content hidden from them (R-MIN-5 ``INVISIBLE_REPRESENTANTS_LEGAUX``, or R-MASK-6
+      before release) is told to the minor alone, in his centre, where he finds it once he has his own
+      access; the representatives are not told of it, then or later (docs/subsystems/access.md).
+    """
+    holder, professional = scope.holder, scope.professional
+    assert holder is not None and professional is not None
+    dedup = f"first-access:{scope.patient_id}:{professional.public_id}"
+    params = {"date": _date(clock.now()), "base_url": _base_url()}
+    channel, address = _address(holder.email, holder.phone)
+    notify(
+        patient_id=scope.patient_id,
+        channel=channel,
+        address=address,
+        template="record_first_access",
+        params=params,
+        dedup_key=dedup,
+        language=_language(holder),
+    )
+    if address or not scope.patient.is_minor or not representatives_may_know:
+        return
+    for representative in _legal_representatives(scope.patient_id):
+        channel, address = _address(representative.email, representative.phone)
+        notify(
+            patient_id=scope.patient_id,
+            channel=channel,
+            address=address,
+            template="record_first_access_representative",
+            params=params,
+            dedup_key=f"{dedup}:representative:{representative.public_id}",
+            language=_language(representative),
+            in_app=ResourceType.DOCUMENT,
+            recipient_id=representative.pk,
+        )
+
+
+def _legal_representatives(patient_id: int) -> list[Person]:
+    """The minor's active legal representatives (R-MIN-1), the one he is attached to first."""
+    from carnet.spaces.models import Delegation, DelegationKind, DelegationStatus
+
+    rows = (
+        Delegation.objects.filter(
+            patient_id=patient_id, kind=DelegationKind.LEGAL_REPRESENTATION, status=DelegationStatus.ACCEPTED
+        )
+        .select_related("delegate__account")
+        .order_by("-is_primary", "id")
+    )
+    return [row.delegate for row in rows]
 
 
 def _notify_emergency(scope: AccessScope, session: BreakGlassSession) -> None:
@@ -540,7 +610,7 @@ def emergency_settings_update(
         if value is not None and value not in EmergencyChoice.values:
             raise DomainError(_("Choisissez « autorisé » ou « refusé »."), code="invalid", field=name)
     scope = gateway.access_scope(actor=actor, patient_id=patient_id)
-    decision = require(scope, Action.MANAGE_SHARING, trace_action="MODIF_PARAM_ACCESS_URGENCE")
+    decision = require(scope, Action.MANAGE_EMERGENCY, trace_action="MODIF_PARAM_ACCESS_URGENCE")
     with transaction.atomic():
         row, _created = EmergencySettings.objects.select_for_update(of=("self",)).get_or_create(
             patient_id=patient_id, defaults={"updated_at": clock.now()}

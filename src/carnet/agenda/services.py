@@ -24,6 +24,7 @@ from carnet.audit.services import trace
 from carnet.common import clock
 from carnet.common.actors import Actor
 from carnet.common.errors import DomainError, NotFoundOrForbidden
+from carnet.common.text import strip_bidi_controls
 from carnet.identity.models import Organisation, Professional
 from carnet.notifications.models import Channel, InAppNotification, NotificationKind
 from carnet.notifications.services import notify
@@ -125,7 +126,7 @@ class AppointmentData:
 
 def _validate(data: AppointmentData) -> AppointmentData:
     """R-AG-2: a name, a start with its time zone, an end after the start, known reminder offsets."""
-    name = data.name.strip()
+    name = strip_bidi_controls(data.name).strip()  # shown to others: no spoofed names
     if not name:
         raise DomainError(
             _("Professionnel ou établissement : ce champ est obligatoire."), code="required", field="name"
@@ -283,7 +284,7 @@ def reminder_create(
     *, actor: Actor, patient_id: int, title: str, remind_at: datetime | None, comment: str = ""
 ) -> FreeReminder:
     """R-AG-2 ``Reminder{title, date, comment}``: notified once at ``remind_at`` (must be in the future)."""
-    title = title.strip()
+    title = strip_bidi_controls(title).strip()
     if not title:
         raise DomainError(_("Titre : ce champ est obligatoire."), code="required", field="title")
     if len(title) > 200:

@@ -71,6 +71,7 @@ class DocumentEntry:
     media_type: str
     replaces: str | None = None
     binary_index: int | None = None
+    title_path: str = "description"  # where the title came from, for OperationOutcome.expression
 
 
 @dataclass
@@ -284,7 +285,14 @@ def parse_publication(data: Any) -> Publication:
         ]
         if labels:
             metadata["confidentiality"] = labels
-        if resource.get("description"):
+        contents = resource.get("content") or []
+        attachment = (contents[0] if contents else {}).get("attachment") or {}
+        # IHE MHD: XDS title = content.attachment.title; description (XDS comments) is the fallback.
+        # Either way the records service strips bidi controls from it (carnet.common.text).
+        title_path = "description"
+        if attachment.get("title"):
+            metadata["title"], title_path = str(attachment["title"]), "content[0].attachment.title"
+        elif resource.get("description"):
             metadata["title"] = str(resource["description"])
         context = resource.get("context") or {}
         if context.get("practiceSetting"):
@@ -298,8 +306,6 @@ def parse_publication(data: Any) -> Publication:
         start = _date((context.get("period") or {}).get("start"), f"{base}.context.period.start")
         if start is not None:
             metadata["service_start"] = start
-        contents = resource.get("content") or []
-        attachment = (contents[0] if contents else {}).get("attachment") or {}
         att_path = f"{base}.content[0].attachment"
         binary_index = None
         if attachment.get("data"):
@@ -363,6 +369,7 @@ def parse_publication(data: Any) -> Publication:
                 media_type=str(attachment.get("contentType") or ""),
                 replaces=replaces,
                 binary_index=binary_index,
+                title_path=title_path,
             )
         )
     unused = set(binaries) - used_binaries
@@ -385,7 +392,8 @@ def _entry_error(entry: DocumentEntry, exc: DomainError) -> FhirInputError:
             issue="not-found",
             status=404,
         )
-    path = f"{base}.{FIELD_PATHS.get(exc.field or '', '')}".rstrip(".")
+    where = entry.title_path if exc.field == "title" else FIELD_PATHS.get(exc.field or "", "")
+    path = f"{base}.{where}".rstrip(".")
     issue = {"required": "required", "too_large": "too-long"}.get(exc.code, "invalid")
     if exc.code == "type_refused" or "inconnu" in str(exc.message):
         issue = "code-invalid"

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from carnet.audit.services import trace
 from carnet.common import clock
 from carnet.common.actors import Actor
+from carnet.common.text import strip_bidi_controls
 
 from . import codes, validators
 from .hashing import vitale_hash
@@ -52,7 +53,8 @@ def _add(errors: Errors, name: str, message: str | Promise) -> None:
 
 
 def _collapse(value: str | None) -> str:
-    return " ".join((value or "").split())
+    """One line, single spaces, no bidi controls (imported names are shown to others: no spoofing)."""
+    return " ".join(strip_bidi_controls(value or "").split())
 
 
 def _clean_name(

@@ -36,6 +36,7 @@ from carnet.audit.services import trace
 from carnet.common import clock
 from carnet.common.actors import Actor, ActorKind
 from carnet.common.errors import DomainError, NotFoundOrForbidden
+from carnet.common.text import strip_bidi_controls
 from carnet.identity.models import Organisation, Professional
 from carnet.records import codes as record_codes
 from carnet.records import formats
@@ -278,7 +279,7 @@ def act_on_conversation(
 
 
 def _check_subject(subject: str) -> str:
-    subject = " ".join((subject or "").split())
+    subject = " ".join(strip_bidi_controls(subject or "").split())  # no spoofed subjects
     if not subject:
         raise DomainError(_("L'objet du message est obligatoire."), code="required", field="subject")
     if len(subject) > SUBJECT_MAX_CHARS:
@@ -305,7 +306,8 @@ def _check_body(body: str, *, required: bool) -> str:
 
 
 def _clean_filename(name: str, media_type: str) -> str:
-    base = PurePath((name or "").replace("\\", "/")).name.strip().replace("\x00", "")[:200]
+    name = strip_bidi_controls(name or "")  # "facture\u202efdp.exe" must not pass for a PDF
+    base = PurePath(name.replace("\\", "/")).name.strip().replace("\x00", "")[:200]
     return base or f"piece-jointe.{_EXTENSIONS.get(media_type, 'bin')}"
 
 

@@ -46,6 +46,9 @@ _SHARING = _("les invitations et autorisations d'accès de vos proches")
 # covers it (one line may cover several templates; the page shows each line once, in this order).
 ALWAYS_SENT_LABELS: dict[str, Promise] = {
     "record_first_access": _("le premier accès d'un professionnel de santé à votre dossier"),
+    "record_first_access_representative": _(
+        "le premier accès d'un professionnel de santé au dossier d'un enfant que vous représentez"
+    ),
     "record_emergency_access": _("chaque accès en urgence à votre dossier"),
     "delegation_answered": _(
         "la réponse à une invitation de partage (par exemple du second représentant légal)"

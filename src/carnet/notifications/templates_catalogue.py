@@ -92,6 +92,7 @@ ALLOWED_PARAMS = frozenset(
 ALWAYS_SENT = frozenset(
     {
         "record_first_access",
+        "record_first_access_representative",
         "record_emergency_access",
         "record_emergency_access_gp",
         "delegation_answered",

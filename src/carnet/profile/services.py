@@ -47,6 +47,7 @@ from carnet.audit.services import trace
 from carnet.common import clock
 from carnet.common.actors import Actor
 from carnet.common.errors import DomainError, NotFoundOrForbidden
+from carnet.common.text import strip_bidi_controls
 
 from .models import (
     COMMENT_MAX,
@@ -211,7 +212,7 @@ def _stamp(row: ProfileRow, scope: AccessScope, *, created: bool) -> None:
 
 def _text(data: Mapping[str, Any], name: str, label: Any, max_length: int, *, required: bool = False) -> str:
     value = data.get(name)
-    text = "" if value is None else str(value).strip()
+    text = "" if value is None else strip_bidi_controls(str(value)).strip()  # no spoofed names
     if required and not text:
         raise _error(_("Le champ « %(field)s » est obligatoire.") % {"field": label}, name, "required")
     if len(text) > max_length:

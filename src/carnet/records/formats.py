@@ -31,6 +31,9 @@ XML = "text/xml"
 PATIENT_MEDIA_TYPES = frozenset({PDF, JPEG, PNG, TIFF, TEXT, RTF, MSWORD, DOCX})
 # R-FMT-1: professionals deposit PDF or CDA R2 XML.
 PROFESSIONAL_MEDIA_TYPES = frozenset({PDF, XML})
+# Contents a browser may show inline from our origin (a preview); anything else (Word, RTF, TIFF, CDA
+# XML...) is only ever downloaded, never rendered (an XML or HTML-like content could carry scripts).
+PREVIEWABLE_MEDIA_TYPES = frozenset({PDF, JPEG, PNG, TEXT})
 
 _ALIASES = {
     "image/jpg": JPEG,

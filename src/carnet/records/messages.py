@@ -35,6 +35,21 @@ TEMPLATES: dict[str, MessageTemplate] = {
         "date",
         "base_url",
     ),
+    # R-AC-14 for a minor without an address of his own: to his legal representatives (R-MIN-1), only for
+    # content they may see themselves (access.services._notify_first_access). Names neither the child nor
+    # the professional: the representative logs in and looks at the child's profile.
+    "record_first_access_representative": _t(
+        "Un nouveau professionnel a accédé au dossier d'un enfant",
+        "A new professional accessed a child's record",
+        "Un professionnel de santé a consulté pour la première fois le {date} le dossier Carnet d'un enfant "
+        "dont vous êtes le représentant légal. Vous pouvez voir qui a accès à son dossier, et le bloquer si "
+        "besoin, en vous connectant sur {base_url}.",
+        "A health professional accessed for the first time, on {date}, the Carnet record of a child whose "
+        "legal representative you are. You can see who has access to the child's record, and block them if "
+        "needed, by logging in at {base_url}.",
+        "date",
+        "base_url",
+    ),
     # R-EM-3: every emergency access, to the holder and his médecin traitant, a posteriori
     "record_emergency_access": _t(
         "Accès en urgence à votre dossier",

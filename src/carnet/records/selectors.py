@@ -14,6 +14,7 @@ per emergency session (R-EM-3), in the same transaction as the read's trace.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
@@ -24,12 +25,15 @@ from carnet.access.facts import AccessMode, Action, DocumentFacts
 from carnet.access.gateway import AccessScope
 from carnet.access.policy import DEFAULT_DENY, Decision
 from carnet.audit.services import trace
+from carnet.common import clock
 from carnet.common.actors import Actor
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.common.rawsql import Columns, column, fetchall, link, per_vendor, table
 from carnet.identity.models import Organisation, Person, Professional
 
+from . import formats
 from .blobstore import IntegrityFailure, KeyDestroyed, blob_get
+from .hidden import hidden_from_a_patient_side_viewer
 from .models import Blob, Document, DocumentStatus
 
 NOT_FOUND = _("Document introuvable.")
@@ -139,7 +143,16 @@ def _trace_read(
     )
 
 
-def document_list_for_actor(
+@dataclass(frozen=True)
+class DocumentListing:
+    """A list read: the documents the actor may consult, and what the record shows him beyond his own
+    documents (``gateway.record_decision``: consent, designation, emergency, or why not)."""
+
+    documents: list[Document]
+    access: Decision
+
+
+def document_listing_for_actor(
     *,
     actor: Actor,
     patient_id: int,
@@ -149,15 +162,17 @@ def document_list_for_actor(
     organisation: Organisation | None = None,
     patient: Person | None = None,
     professional: Professional | None = None,
-) -> list[Document]:
-    """The patient's documents the actor may consult, newest first (a fixed number of queries).
+) -> DocumentListing:
+    """The patient's documents the actor may consult, newest first (a fixed number of queries), with the
+    record-level decision the pages explain (consent, designation, break-the-glass, blocking...).
 
     Raises ``NotFoundOrForbidden`` (after a ``DENY`` trace) when the actor may not enter the record at all
     (forbidden actor R-AC-1, space status, not linked to the holder, emergency without session...).
-    Facts, decisions and the trace are read and written in ONE transaction (invariants 1-2).
+    Facts, decisions and the traces are read and written in ONE transaction (invariants 1-2); see
+    ``_trace_list`` for what the traces say.
     ``patient`` / ``professional``: rows the caller already holds (see ``gateway.access_scope``).
     """
-    allowed: list[Document] | None = None
+    listing: DocumentListing | None = None
     with transaction.atomic():
         scope = gateway.access_scope(
             actor=actor,
@@ -177,28 +192,102 @@ def document_list_for_actor(
                 category=category or None,
             )
             decisions = gateway.decide_many(scope, documents)
-            allowed = [doc for doc, decision in decisions if decision]
-            _trace_read(
-                scope, action="DOCUMENT_LIST", decision=entry, object_type="record", count=len(allowed)
-            )
+            allowed = [(doc, decision) for doc, decision in decisions if decision]
+            access = gateway.record_decision(scope)
+            _trace_list(scope, access, allowed)
             if scope.is_professional_side:
-                access_services.professional_read_recorded(scope, [d for _doc, d in decisions])
-    if allowed is None:  # raised after the commit: the DENY trace stays
+                access_services.professional_read_recorded(
+                    scope, [d for _doc, d in allowed], documents=[doc for doc, _d in allowed]
+                )
+            listing = DocumentListing(documents=[doc for doc, _d in allowed], access=access)
+    if listing is None:  # raised after the commit: the DENY trace stays
         raise NotFoundOrForbidden(NOT_FOUND, code="not_found")
-    return allowed
+    return listing
+
+
+def document_list_for_actor(
+    *,
+    actor: Actor,
+    patient_id: int,
+    mode: AccessMode | str = AccessMode.NORMAL,
+    category: str | None = None,
+    include_deprecated: bool = False,
+    organisation: Organisation | None = None,
+    patient: Person | None = None,
+    professional: Professional | None = None,
+) -> list[Document]:
+    """``document_listing_for_actor`` without the record-level decision (the JSON API, FHIR, exports)."""
+    return document_listing_for_actor(
+        actor=actor,
+        patient_id=patient_id,
+        mode=mode,
+        category=category,
+        include_deprecated=include_deprecated,
+        organisation=organisation,
+        patient=patient,
+        professional=professional,
+    ).documents
+
+
+def _trace_list(scope: AccessScope, access: Decision, allowed: list[tuple[Document, Decision]]) -> None:
+    """The traces of one list read (every list path: pages, JSON API, FHIR search).
+
+    * Outcome: a list that showed the actor nothing because the record is refused to him (blocked
+      R-BLK-2, no consent R-AC-12, expired access R-AC-16, occupational doctor R-AC-2...) is a ``DENY``
+      with that rule, not an ``ALLOW`` of zero documents. A list that showed him only what he wrote
+      himself is an ``ALLOW`` under the author rule (R-MASK-1), the refusal kept as ``record_rule``.
+    * Counts per viewer (issue 12, item 2): ``count`` counts only the listed documents that every
+      patient-side viewer may see. Each listed document hidden from one of them (``INVISIBLE_PATIENT``
+      before its release, ``INVISIBLE_REPRESENTANTS_LEGAUX``) gets its own ``DOCUMENT_LIST`` trace whose
+      ``object_id`` is that document: the history hides it from exactly those viewers
+      (``records.hidden``), so neither a number nor an id betrays that a hidden document exists.
+    """
+    now = clock.now()
+    hidden = [(doc, d) for doc, d in allowed if hidden_from_a_patient_side_viewer(doc, now=now)]
+    shown = len(allowed) - len(hidden)
+    if access:
+        _trace_read(scope, action="DOCUMENT_LIST", decision=access, object_type="record", count=shown)
+    elif allowed:
+        authors = Decision(True, "R-MASK-1", "only the actor's own documents are listed")
+        _trace_read(
+            scope,
+            action="DOCUMENT_LIST",
+            decision=authors,
+            object_type="record",
+            count=shown,
+            record_rule=access.rule,
+        )
+    else:
+        _trace_read(scope, action="DOCUMENT_LIST", decision=access, object_type="record", count=0)
+    for document, decision in hidden:
+        _trace_read(scope, action="DOCUMENT_LIST", decision=decision, object_id=str(document.public_id))
+
+
+def _load(patient_id: int, document_public_id: uuid.UUID | str) -> Document | None:
+    """The patient's current (not deleted) document with this public id, or None."""
+    try:
+        wanted = uuid.UUID(str(document_public_id))
+    except ValueError:
+        return None
+    return next(iter(_documents(patient_id, public_id=wanted)), None)  # unique
 
 
 def _get(
     scope: AccessScope, patient_id: int, document_public_id: uuid.UUID | str, action: Action
 ) -> tuple[Document | None, Decision]:
-    try:
-        wanted = uuid.UUID(str(document_public_id))
-    except ValueError:
-        return None, Decision(False, DEFAULT_DENY, "no such document")
-    document = next(iter(_documents(patient_id, public_id=wanted)), None)  # unique
+    document = _load(patient_id, document_public_id)
     if document is None:
         return None, Decision(False, DEFAULT_DENY, "no such document")
     return document, gateway.decide(scope, document, action)
+
+
+def _object_id(document: Document | None) -> str:
+    """What a read's trace names: the document when it is this patient's, else nothing.
+
+    A probe with another patient's document id (or garbage) under this patient's URL is traced as a
+    refusal about "a document" with no id: this patient's history never holds an id that is not his
+    (and the answer stays the ordinary 404)."""
+    return str(document.public_id) if document is not None else ""
 
 
 def document_get_for_actor(
@@ -223,12 +312,17 @@ def document_get_for_actor(
             professional=professional,
         )
         document, decision = _get(scope, patient_id, document_public_id, Action.CONSULT)
-        _trace_read(scope, action="CONSULT", decision=decision, object_id=str(document_public_id)[:64])
+        _trace_read(scope, action="CONSULT", decision=decision, object_id=_object_id(document))
         if decision and scope.is_professional_side:
-            access_services.professional_read_recorded(scope, [decision])
+            access_services.professional_read_recorded(scope, [decision], documents=[document])
     if document is None or not decision:  # raised after the commit: the DENY trace stays
         raise NotFoundOrForbidden(NOT_FOUND, code="not_found", field="document")
     return document
+
+
+def is_preview(document: Document, *, preview: bool) -> bool:
+    """Is this content shown inside our page (a consultation) rather than handed over as a file?"""
+    return preview and document.media_type in formats.PREVIEWABLE_MEDIA_TYPES
 
 
 def document_content_for_actor(
@@ -240,9 +334,16 @@ def document_content_for_actor(
     organisation: Organisation | None = None,
     patient: Person | None = None,
     professional: Professional | None = None,
+    preview: bool = False,
 ) -> tuple[Document, bytes]:
-    """The decrypted content (``DOWNLOAD``). A destroyed patient key (crypto-shredding, invariant 4) or a
-    content failing its hash raises a ``DomainError`` saying so; the attempt is traced ``ERROR``."""
+    """The decrypted content. A destroyed patient key (crypto-shredding, invariant 4) or a content
+    failing its hash raises a ``DomainError`` saying so; the attempt is traced ``ERROR``.
+
+    Traced as what happens (R-TR-3 distinguishes consulting from downloading): a ``DOWNLOAD``, unless
+    ``preview`` asks for the content to be shown inside our own page and its type can be shown there
+    (``formats.PREVIEWABLE_MEDIA_TYPES``): that is a consultation, traced ``CONSULT`` with
+    ``details.view = "preview"``. A type that cannot be previewed leaves as a file: ``DOWNLOAD``, and the
+    caller serves it as an attachment (``is_preview``)."""
     scope = gateway.access_scope(
         actor=actor,
         patient_id=patient_id,
@@ -251,7 +352,14 @@ def document_content_for_actor(
         patient=patient,
         professional=professional,
     )
-    document, decision = _get(scope, patient_id, document_public_id, Action.DOWNLOAD)
+    document = _load(patient_id, document_public_id)
+    shown_inline = document is not None and is_preview(document, preview=preview)
+    action = Action.CONSULT if shown_inline else Action.DOWNLOAD
+    decision = (
+        gateway.decide(scope, document, action)
+        if document is not None
+        else Decision(False, DEFAULT_DENY, "no such document")
+    )
     content: bytes | None = None
     error: DomainError | None = None
     if document is not None and decision:
@@ -274,14 +382,15 @@ def document_content_for_actor(
     with transaction.atomic():
         _trace_read(
             scope,
-            action="DOWNLOAD",
+            action="CONSULT" if shown_inline else "DOWNLOAD",
             decision=decision,
-            object_id=str(document_public_id)[:64],
+            object_id=_object_id(document),
             outcome="ERROR" if error is not None else None,
+            **({"view": "preview"} if shown_inline else {}),
             **({"error": error.code} if error is not None else {}),
         )
         if decision and error is None and scope.is_professional_side:
-            access_services.professional_read_recorded(scope, [decision])
+            access_services.professional_read_recorded(scope, [decision], documents=[document])
     if document is None or not decision:
         raise NotFoundOrForbidden(NOT_FOUND, code="not_found", field="document")
     if error is not None:

@@ -36,6 +36,7 @@ from carnet.audit.services import trace
 from carnet.common import clock
 from carnet.common.actors import Actor, ActorKind
 from carnet.common.errors import DomainError, NotFoundOrForbidden
+from carnet.common.text import strip_bidi_controls
 from carnet.identity.models import Organisation
 from carnet.notifications.models import Channel
 from carnet.notifications.services import notify
@@ -43,6 +44,7 @@ from carnet.notifications.services import notify
 from . import codes, formats
 from . import messages as _messages  # noqa: F401  (registers the e-mail templates)
 from .blobstore import blob_delete, blob_file_discard, blob_put
+from .hidden import hidden_from_a_patient_side_viewer
 from .models import AuthorKind, Blob, Document, DocumentStatus
 from .notices import new_document_notify
 
@@ -124,7 +126,8 @@ def _check_code(value: str, known: dict[str, str], field: str, label: Any) -> st
 
 
 def _check_title(title: str) -> str:
-    title = (title or "").strip()
+    """A title someone else will read: bidi controls removed (no spoofed names), 1 to 255 characters."""
+    title = strip_bidi_controls(title or "").strip()
     if not title:
         raise _error(_("Le titre du document est obligatoire."), "title", "required")
     if len(title) > 255:
@@ -442,6 +445,9 @@ def _store(
             if replaces is not None:
                 Document.objects.filter(pk=replaces.pk).update(status=DocumentStatus.DEPRECATED)
                 replaces.status = DocumentStatus.DEPRECATED
+            # The old version's id goes in the new version's trace only if every viewer of that trace may
+            # see the old version; otherwise in a trace of its own, about the old version (issue 12, item 2).
+            named = replaces is not None and not hidden_from_a_patient_side_viewer(replaces, now=now)
             trace(
                 actor=scope.actor,
                 action="REPLACE" if replaces is not None else "DEPOSIT",
@@ -454,9 +460,20 @@ def _store(
                     "rule": decision.rule,
                     # never the type or the title: a trace must not reveal a hidden document's nature
                     "confidentiality": list(meta.confidentiality),
-                    **({"replaces": str(replaces.public_id)} if replaces is not None else {}),
+                    **({"replaces": str(replaces.public_id)} if named and replaces is not None else {}),
                 },
             )
+            if replaces is not None and not named:
+                trace(
+                    actor=scope.actor,
+                    action="REPLACE",
+                    patient_id=scope.patient_id,
+                    group="documents",
+                    object_type="document",
+                    object_id=str(replaces.public_id),
+                    mode=str(scope.mode),
+                    details={"rule": decision.rule, "replaced_by": str(document.public_id)},
+                )
             new_document_notify(document)  # R-NOT-1 "nouveau document", grouped (records.notices)
     except BaseException:
         if blob is not None:
@@ -528,7 +545,7 @@ def _decide_on(
             decision=decision,
             group="documents",
             object_type="document",
-            object_id=str(document_public_id)[:64],
+            object_id=str(document.public_id) if document is not None else "",  # never a foreign id
             error=NotFoundOrForbidden(NOT_FOUND, code="not_found", field="document"),
         )
     return document, decision
@@ -727,7 +744,7 @@ def documents_delete_by_patient(
                 decision=decision,
                 group="documents",
                 object_type="document",
-                object_id=public_id[:64],
+                object_id=str(document.public_id) if document is not None else "",  # never a foreign id
                 error=error,
             )
         documents.append((document, decision))
@@ -790,7 +807,7 @@ def space_set_mask_all(
     decision = gateway.decide(scope, None, Action.MANAGE_SHARING)
     if not decision:
         raise deny(scope, action="SPACE_MASK_ALL", decision=decision)
-    masked = 0
+    masked = total = 0  # the trace's count leaves out documents hidden from a patient-side viewer
     with transaction.atomic():
         HealthSpace.objects.filter(person_id=patient_id).update(mask_all_by_default=enabled)
         if enabled and apply_to_existing:
@@ -801,6 +818,11 @@ def space_set_mask_all(
             )
             for document, doc_decision in gateway.decide_many(scope, documents, Action.MASK):
                 if doc_decision and Confidentiality.MASQUE_PS not in document.confidentiality:
+                    total += 1
+                    if hidden_from_a_patient_side_viewer(document):
+                        # counted apart: its own trace, hidden from whoever may not see it (issue 12, item 2)
+                        _set_mask(scope, document, doc_decision, masked=True)
+                        continue
                     conf = list(
                         normalise_confidentiality([*document.confidentiality, Confidentiality.MASQUE_PS])
                     )
@@ -814,7 +836,7 @@ def space_set_mask_all(
             object_type="record",
             details={"rule": decision.rule, "enabled": enabled, "masked": masked},
         )
-    return masked
+    return total
 
 
 # --------------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carnet.access.facts import Confidentiality
+from carnet.access.policy import DEFAULT_DENY, Decision
 from carnet.access.views import ProPatient, consents_of, pro_context, pro_patient
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.common.permissions import patient_required, professional_required
@@ -57,9 +58,6 @@ from .forms import (
 )
 from .models import AuthorKind, Document
 
-# Contents a browser may show inline from our origin; anything else (Word, RTF, TIFF, CDA XML...) is
-# downloaded, never rendered (an XML or HTML-like content could carry scripts).
-INLINE_MEDIA_TYPES = frozenset({formats.PDF, formats.JPEG, formats.PNG, formats.TEXT})
 IMAGE_MEDIA_TYPES = frozenset({formats.JPEG, formats.PNG})
 _EXTENSIONS = {
     formats.PDF: "pdf",
@@ -175,8 +173,9 @@ def _grouped(rows: list[DocumentRow]) -> list[tuple[str, str, list[DocumentRow]]
 
 
 def _serve(document: Document, content: bytes, *, inline: bool) -> HttpResponse:
+    """Inline exactly when the selector traced a preview (``selectors.is_preview``), else a download."""
     media_type = document.media_type or "application/octet-stream"
-    as_inline = inline and media_type in INLINE_MEDIA_TYPES
+    as_inline = selectors.is_preview(document, preview=inline)
     response = HttpResponse(content, content_type=media_type)
     filename = f"{slugify(document.title)[:60] or 'document'}.{_EXTENSIONS.get(media_type, 'bin')}"
     response["Content-Disposition"] = content_disposition_header(not as_inline, filename) or "attachment"
@@ -260,7 +259,7 @@ def _patient_content(request: HttpRequest, document_id: uuid.UUID, *, inline: bo
     acting = _acting(request)
     try:
         document, content = selectors.document_content_for_actor(
-            actor=acting.actor, patient_id=acting.subject.pk, document_public_id=document_id
+            actor=acting.actor, patient_id=acting.subject.pk, document_public_id=document_id, preview=inline
         )
     except NotFoundOrForbidden:
         raise Http404 from None
@@ -430,23 +429,87 @@ def patient_find(request: HttpRequest) -> HttpResponse:
     return render(request, "records/pro_find.html", {"form": form})
 
 
-def _pro_documents(pro: ProPatient) -> list[Document]:
+@dataclass(frozen=True)
+class RecordAccess:
+    """How the record page explains what this professional sees (display only: the policy decided)."""
+
+    kind: str  # "emergency" | "consent" | "designated" | "own_documents"
+    text: str
+
+
+# Why the policy refuses the rest of the record (``gateway.record_decision``), in the page's words.
+_OWN_DOCUMENTS_ONLY = {
+    "R-BLK-2": _("Le patient a bloqué votre accès à son dossier : vous ne voyez que les documents que vous avez déposés."),
+    "R-AC-16": _(
+        "L'accès temporaire que le patient vous avait donné a expiré : vous ne voyez que les documents que vous "
+        "avez déposés."
+    ),
+    "R-AC-2": _(
+        "Médecin du travail, vous n'accédez à ce dossier qu'avec le consentement exprès du patient : vous ne "
+        "voyez que les documents que vous avez déposés."
+    ),
+    "R-AC-12": _("Aucun consentement enregistré : vous ne voyez que les documents que vous avez déposés."),
+}
+
+
+def record_access(pro: ProPatient, access: Decision) -> RecordAccess:
+    """R-EM-6 (the emergency access is shown during the whole access), R-AC-12/14/15, R-BLK-2."""
+    if access and pro.session is not None:
+        return RecordAccess(
+            "emergency",
+            str(
+                _(
+                    "Accès en urgence : vous voyez les documents que le patient autorise en cas d'urgence, en "
+                    "plus de ceux que vous avez déposés."
+                )
+            ),
+        )
+    if access and access.rule == "R-AC-15":
+        return RecordAccess(
+            "designated",
+            str(
+                _(
+                    "Le patient vous a désigné comme médecin traitant ou administrateur : vous accédez à son "
+                    "dossier sans autre consentement."
+                )
+            ),
+        )
+    if access:
+        return RecordAccess(
+            "consent",
+            str(
+                _(
+                    "Le patient a consenti à votre accès : vous voyez les documents que votre profession peut "
+                    "consulter, sauf ceux qu'il a masqués."
+                )
+            ),
+        )
+    text = _OWN_DOCUMENTS_ONLY.get(access.rule, _("Vous ne voyez que les documents que vous avez déposés."))
+    return RecordAccess("own_documents", str(text))
+
+
+def _pro_listing(pro: ProPatient) -> selectors.DocumentListing:
     try:
-        return selectors.document_list_for_actor(actor=pro.actor, patient_id=pro.patient.pk, mode=pro.mode)
+        return selectors.document_listing_for_actor(
+            actor=pro.actor, patient_id=pro.patient.pk, mode=pro.mode
+        )
     except NotFoundOrForbidden:
-        return []
+        return selectors.DocumentListing(documents=[], access=Decision(False, DEFAULT_DENY, "no entry"))
 
 
 @professional_required
 @require_GET
 def pro_record(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
-    """The patient's record as the policy lets this professional see it (normal or emergency mode)."""
+    """The patient's record as the policy lets this professional see it (normal or emergency mode), with
+    the text that says why he sees what he sees (consent, designation, emergency access, or only his own
+    documents and why)."""
     pro = pro_patient(request, patient_id)
-    rows = _rows(_pro_documents(pro))
+    listing = _pro_listing(pro)
     context = pro_context(
         pro,
-        rows=rows,
+        rows=_rows(listing.documents),
         consents=consents_of(pro.professional, pro.patient.pk),
+        access=record_access(pro, listing.access),
         own_id=pro.professional.pk,
     )
     return render(request, "records/pro_record.html", context)
@@ -494,7 +557,11 @@ def _pro_content(
     pro = pro_patient(request, patient_id)
     try:
         document, content = selectors.document_content_for_actor(
-            actor=pro.actor, patient_id=pro.patient.pk, document_public_id=document_id, mode=pro.mode
+            actor=pro.actor,
+            patient_id=pro.patient.pk,
+            document_public_id=document_id,
+            mode=pro.mode,
+            preview=inline,
         )
     except NotFoundOrForbidden:
         raise Http404 from None

@@ -39,6 +39,7 @@ from carnet.access.policy import Decision
 from carnet.common import clock
 from carnet.common.actors import Actor
 from carnet.common.errors import DomainError, NotFoundOrForbidden
+from carnet.common.text import strip_bidi_controls
 from carnet.identity.models import Organisation
 from carnet.notifications.models import Channel
 from carnet.notifications.services import notify
@@ -160,7 +161,7 @@ def _choice(value: str, choices: Iterable[str], field: str, label: Any) -> str:
 
 
 def _text(value: str, limit: int, field: str, label: Any) -> str:
-    value = (value or "").strip()
+    value = strip_bidi_controls(value or "").strip()  # no spoofed names
     if len(value) > limit:
         raise _error(
             _("%(label)s : %(limit)s caractères au maximum.") % {"label": label, "limit": limit},
