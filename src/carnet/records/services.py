@@ -44,6 +44,7 @@ from . import codes, formats
 from . import messages as _messages  # noqa: F401  (registers the e-mail templates)
 from .blobstore import blob_delete, blob_file_discard, blob_put
 from .models import AuthorKind, Blob, Document, DocumentStatus
+from .sealing import seal_for
 
 NOT_FOUND = _("Document introuvable.")
 MAX_BULK_DELETE = 10  # R-FMT-3 / R-DOC-10: at most 10 documents per bulk deletion
@@ -624,7 +625,7 @@ def document_update_metadata(
     title_changed = new_title != document.title
     with transaction.atomic():
         Document.objects.filter(pk=document.pk).update(
-            title=new_title,
+            title=seal_for(document, "title", new_title),  # sealed field (ADR 0007)
             confidentiality=list(new_conf),
             status=new_status,
             invisible_until=invisible_until,
