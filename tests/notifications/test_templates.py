@@ -60,6 +60,7 @@ SAMPLE = {
     "archived_until": "05/01/2036",
     "reference": "SUP-2026-0001",
     "sender": "Dr Anne DURAND",
+    "certificate": "-----BEGIN CARNET ERASURE CERTIFICATE-----\neyJmb3JtYXQiOiAiLi4uIn0=\n-----END CARNET ERASURE CERTIFICATE-----",
 }
 URL = re.compile(r"(?:https?://|www\.)[^\s)>\]]*", re.IGNORECASE)
 

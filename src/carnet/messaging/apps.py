@@ -10,3 +10,9 @@ class MessagingConfig(AppConfig):
         from .labels import register_labels
 
         register_labels()
+
+        from carnet.spaces.erasure import register_eraser  # ADR 0007: conversations of an erased space
+
+        from .erasure import erase_messaging
+
+        register_eraser("messaging", erase_messaging)

@@ -80,6 +80,9 @@ ALLOWED_PARAMS = frozenset(
         "archived_until",
         "reference",
         "sender",
+        # The signed erasure certificate (ADR 0007): fixed categories, dates, a reference, a key
+        # fingerprint — no counts, nothing of the person (spaces.certificate).
+        "certificate",
     }
 )
 

@@ -32,6 +32,7 @@ __all__ = [
     "blob_file_discard",
     "blob_get",
     "blob_put",
+    "blobs_delete_for_patient",
     "blobs_sweep",
     "key_fingerprint",
     "patient_data_key",
@@ -167,6 +168,26 @@ def blob_delete(blob: Blob) -> None:
     path = _path(blob)
     blob.delete()
     transaction.on_commit(lambda: path.unlink(missing_ok=True))
+
+
+def blobs_delete_for_patient(patient_id: int) -> int:
+    """Every blob of a patient (documents, attachments, exports, attestations): rows now, files after
+    the commit (a rollback keeps both). Returns how many."""
+    blobs = list(Blob.objects.filter(patient_id=patient_id))
+    paths = [_path(blob) for blob in blobs]
+    Blob.objects.filter(pk__in=[b.pk for b in blobs]).delete()
+    directory = _root() / str(patient_id)
+
+    def unlink() -> None:
+        for path in paths:
+            path.unlink(missing_ok=True)
+        for leftover in directory.glob("*.tmp"):
+            leftover.unlink(missing_ok=True)
+        if directory.is_dir() and not any(directory.iterdir()):
+            directory.rmdir()
+
+    transaction.on_commit(unlink)
+    return len(blobs)
 
 
 def blobs_sweep(*, older_than_seconds: int = 3600) -> int:
