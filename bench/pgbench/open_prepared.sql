@@ -8,6 +8,7 @@
 -- statement, patient (+ space); ONE transaction: emergency settings + standing + consents in one statement, documents, chain
 -- head FOR UPDATE, trace INSERT + head UPDATE in one statement. Earlier mixes: *_pass2.sql (session, user, device
 -- read separately), *_pass1.sql, *_before.sql.
+-- The documents statement also brings the patient's wrapped data key (ADR 0007: sealed titles open without a statement of their own).
 \set s random(0, :nsessions - 1)
 \set uid :umin + :s / :perreader
 \set prid :prmin + :s / :perreader
@@ -21,7 +22,7 @@ SELECT * FROM identity_person p LEFT JOIN spaces_healthspace s ON s.person_id = 
 BEGIN;
 -- access.gateway._patient_rows: emergency settings + standings (blocks) + active consents, one statement
 SELECT * FROM (SELECT 1 AS one) AS base LEFT JOIN access_emergencysettings e ON e.patient_id = :pid::bigint LEFT JOIN access_professionalstanding st ON st.patient_id = :pid::bigint AND (st.professional_id = :prid::bigint OR st.organisation_id = NULL) LEFT JOIN access_carerelation cr ON cr.patient_id = :pid::bigint AND cr.ended_at IS NULL AND (cr.professional_id = :prid::bigint OR cr.organisation_id = NULL);
-SELECT * FROM records_document LEFT OUTER JOIN identity_professional ON records_document.author_professional_id = identity_professional.id LEFT OUTER JOIN identity_organisation ON records_document.author_organisation_id = identity_organisation.id LEFT OUTER JOIN records_document T4 ON records_document.replaces_id = T4.id LEFT OUTER JOIN records_blob ON records_document.blob_id = records_blob.id WHERE records_document.deleted_at IS NULL AND records_document.patient_id = :pid::bigint AND records_document.id = :did::bigint LIMIT 1;
+SELECT * FROM records_document LEFT OUTER JOIN identity_professional ON records_document.author_professional_id = identity_professional.id LEFT OUTER JOIN identity_organisation ON records_document.author_organisation_id = identity_organisation.id LEFT OUTER JOIN records_document T4 ON records_document.replaces_id = T4.id LEFT OUTER JOIN records_blob ON records_document.blob_id = records_blob.id LEFT OUTER JOIN records_patientkey ON records_patientkey.patient_id = records_document.patient_id WHERE records_document.deleted_at IS NULL AND records_document.patient_id = :pid::bigint AND records_document.id = :did::bigint LIMIT 1;
 SELECT seq AS head_seq, head_hash FROM audit_chainhead WHERE chain = 'p:' || :pid::text FOR UPDATE \gset
 WITH ins AS (INSERT INTO audit_trace (chain, patient_id, seq, at, actor_kind, actor_id, actor_label, action, "group", object_type, object_id, mode, reason, outcome, details, prev_hash, hash) VALUES ('p:' || :pid::text, :pid::bigint, :head_seq::bigint + 1, now(), 'PROFESSIONAL', '2c566a31-0fb1-407f-896e-679d5afc688f', 'Paul LEROY', 'CONSULT', 'documents', 'document', 'e9f9e864-4894-4db1-82c8-427ea182477d', 'NORMAL', '', 'ALLOW', '{"rule": "R-MAT-3"}', :head_hash::text, encode(sha256(convert_to(:head_hash::text || :head_seq::text, 'UTF8')), 'hex')) RETURNING id) UPDATE audit_chainhead SET seq = :head_seq::bigint + 1, head_hash = encode(sha256(convert_to(:head_hash::text || :head_seq::text, 'UTF8')), 'hex') WHERE chain = 'p:' || :pid::text RETURNING (SELECT id FROM ins);
 COMMIT;

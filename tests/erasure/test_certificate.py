@@ -25,9 +25,10 @@ from django.core.management import call_command
 from carnet.audit.verify import checkpoint_message
 from carnet.notifications.models import OutboxMessage
 from carnet.spaces import certificate
+from carnet.spaces import services as space_services
 from carnet.spaces.erasure import service_public_key_b64, sign_certificate
-from carnet.spaces.models import SpaceErasure
-from tests.erasure.world import REQUESTED, CanaryWorld, build, erase
+from carnet.spaces.models import HealthSpace, SpaceErasure
+from tests.erasure.world import PASSWORD, REQUESTED, CanaryWorld, build, erase
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -205,3 +206,32 @@ def test_the_message_names_no_health_data_and_its_address_is_gone_once_sent(
         assert canary.lower() not in message.lower()
     assert not OutboxMessage.objects.filter(address=w.holder.email).exists()
     assert SpaceErasure.objects.get(patient_id=w.holder.pk).notice == "SENT"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_undelivered_certificate_does_not_keep_the_address_beyond_the_grace_period(
+    clock: Any, settings: Any
+) -> None:
+    """No worker ever delivers it (an e-mail provider down for a month): after CARNET_ERASURE_NOTICE_DAYS
+    the outbox row holding the address is deleted anyway, and the tombstone says the notice failed."""
+    w = build()
+    settings.CARNET_TASK_BACKEND = "none"  # from now on, nothing is delivered
+    space_services.space_close(
+        space=HealthSpace.objects.get(pk=w.space.pk),
+        actor=w.holder_actor,
+        password=PASSWORD,
+        user=w.holder.account,
+        request_deletion=True,
+    )
+    clock.advance(days=settings.CARNET_DELETION_DELAY_DAYS + 1)
+    assert space_services.spaces_apply_deadlines()["deleted_on_request"] == 1
+    tombstone = SpaceErasure.objects.get(patient_id=w.holder.pk)
+    assert tombstone.notice == "PENDING"
+    assert OutboxMessage.objects.filter(address=w.holder.email, template="erasure_certificate").exists()
+    clock.advance(days=settings.CARNET_ERASURE_NOTICE_DAYS - 1)
+    assert space_services.spaces_apply_deadlines()["erasure_notices_settled"] == 0
+    clock.advance(days=2)
+    assert space_services.spaces_apply_deadlines()["erasure_notices_settled"] == 1
+    assert not OutboxMessage.objects.filter(address=w.holder.email).exists()
+    tombstone.refresh_from_db()
+    assert tombstone.notice == "FAILED" and tombstone.notice_settled_at is not None

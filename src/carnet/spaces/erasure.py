@@ -379,7 +379,7 @@ def _sqlite_checkpoint() -> None:
 
 
 def notice_grace_days() -> int:
-    return int(getattr(settings, "CARNET_ERASURE_NOTICE_DAYS", 30))
+    return int(settings.CARNET_ERASURE_NOTICE_DAYS)
 
 
 def erasure_notices_settle(*, now: datetime | None = None) -> int:
