@@ -17,6 +17,8 @@ from pathlib import Path
 
 def main(data_dir: str, journal_mode: str, path: str) -> None:
     os.environ["CARNET_DATA_DIR"] = data_dir
+    for name in ("CARNET_DATABASE_URL", "DATABASE_URL"):  # always the embedded SQLite file of DATA_DIR
+        os.environ.pop(name, None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carnet.config.settings")
     import django
 
