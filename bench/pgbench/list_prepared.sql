@@ -9,6 +9,7 @@
 -- trace INSERT + its transparency-log queue row in one statement (ADR 0007: no chain head any more; the leaf
 -- hash and the signed entry timestamp are computed by the app). Earlier mixes: *_pass4.sql (chain head
 -- FOR UPDATE + WITH INSERT UPDATE), *_pass2.sql (session, user, device read separately), *_pass1.sql, *_before.sql.
+-- The documents statement also brings the patient's wrapped data key (ADR 0008: sealed titles open without a statement of their own).
 \set s random(0, :nsessions - 1)
 \set uid :umin + :s / :perreader
 \set prid :prmin + :s / :perreader
@@ -21,7 +22,7 @@ SELECT * FROM identity_person p LEFT JOIN spaces_healthspace s ON s.person_id = 
 BEGIN;
 -- access.gateway._patient_rows: emergency settings + standings (blocks) + active consents, one statement
 SELECT * FROM (SELECT 1 AS one) AS base LEFT JOIN access_emergencysettings e ON e.patient_id = :pid::bigint LEFT JOIN access_professionalstanding st ON st.patient_id = :pid::bigint AND (st.professional_id = :prid::bigint OR st.organisation_id = NULL) LEFT JOIN access_carerelation cr ON cr.patient_id = :pid::bigint AND cr.ended_at IS NULL AND (cr.professional_id = :prid::bigint OR cr.organisation_id = NULL);
-SELECT * FROM records_document LEFT OUTER JOIN identity_professional ON records_document.author_professional_id = identity_professional.id LEFT OUTER JOIN identity_organisation ON records_document.author_organisation_id = identity_organisation.id LEFT OUTER JOIN records_document T4 ON records_document.replaces_id = T4.id LEFT OUTER JOIN records_blob ON records_document.blob_id = records_blob.id WHERE records_document.deleted_at IS NULL AND records_document.patient_id = :pid::bigint AND records_document.status = 'Approved' ORDER BY records_document.deposited_at DESC, records_document.id DESC;
+SELECT * FROM records_document LEFT OUTER JOIN identity_professional ON records_document.author_professional_id = identity_professional.id LEFT OUTER JOIN identity_organisation ON records_document.author_organisation_id = identity_organisation.id LEFT OUTER JOIN records_document T4 ON records_document.replaces_id = T4.id LEFT OUTER JOIN records_blob ON records_document.blob_id = records_blob.id LEFT OUTER JOIN records_patientkey ON records_patientkey.patient_id = records_document.patient_id WHERE records_document.deleted_at IS NULL AND records_document.patient_id = :pid::bigint AND records_document.status = 'Approved' ORDER BY records_document.deposited_at DESC, records_document.id DESC;
 WITH ins AS (INSERT INTO audit_trace (patient_id, at, actor_kind, actor_id, actor_label, action, "group", object_type, object_id, mode, reason, outcome, details, nonce, leaf_hash, sct, key_id) VALUES (:pid::bigint, now(), 'PROFESSIONAL', '2c566a31-0fb1-407f-896e-679d5afc688f', 'Paul LEROY', 'DOCUMENT_LIST', 'documents', 'record', '', 'NORMAL', '', 'ALLOW', '{"rule": "R-MAT-3", "count": 12}', md5(random()::text), encode(sha256(convert_to(random()::text, 'UTF8')), 'hex'), 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==', '30b43552f2aadab6') RETURNING id) INSERT INTO audit_logqueue (trace_id) SELECT id FROM ins RETURNING trace_id;
 COMMIT;
 -- no session write (refreshed at most once a minute per session)

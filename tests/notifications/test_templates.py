@@ -62,6 +62,7 @@ SAMPLE = {
     "sender": "Dr Anne DURAND",
     "tree_size": "5021",
     "root_hash": "4f2a9c0b7e1d3a5c8b6f0e2d4c6a8b0d",
+    "certificate": "-----BEGIN CARNET ERASURE CERTIFICATE-----\neyJmb3JtYXQiOiAiLi4uIn0=\n-----END CARNET ERASURE CERTIFICATE-----",
 }
 URL = re.compile(r"(?:https?://|www\.)[^\s)>\]]*", re.IGNORECASE)
 

@@ -87,7 +87,7 @@ def test_there_is_a_single_trusted_person_r_pml_4(profile: Profile) -> None:
     services.trusted_person_set(
         actor=profile.holder, patient_id=profile.patient.pk, data={**TRUSTED, "name": "Marc Petit"}
     )
-    assert list(TrustedPerson.objects.values_list("name", flat=True)) == ["Marc Petit"]
+    assert [t.name for t in TrustedPerson.objects.all()] == ["Marc Petit"]  # sealed: opened per row
 
 
 def test_a_caregiver_does_not_designate_the_trusted_person(profile: Profile) -> None:

@@ -44,7 +44,8 @@ def test_closure_with_deletion_request_deletes_within_three_months_and_shreds_th
     with pytest.raises(KeyDestroyed):
         blob_get(blob)
     assert_traced(space, "SPACE_DELETED", to=SpaceStatus.DELETED)
-    assert OutboxMessage.objects.filter(patient_id=space.patient_id, template="deletion_done").exists()
+    # R-LC-22 "an e-mail is sent when deletion is complete": the signed erasure certificate (ADR 0008)
+    assert OutboxMessage.objects.filter(patient_id=space.patient_id, template="erasure_certificate").exists()
 
 
 def test_holder_is_informed_immediately_of_closure_and_deletion_request(holder) -> None:

@@ -26,6 +26,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from carnet.records.sealing import SealedTextField
+
 
 class RelationKind(models.TextChoices):
     CARE_TEAM = "CARE_TEAM", _("Équipe de soins")
@@ -132,7 +134,7 @@ class BreakGlassSession(models.Model):
     patient_id = models.BigIntegerField()
     professional = models.ForeignKey("identity.Professional", on_delete=models.PROTECT, related_name="+")
     mode = models.CharField(max_length=8, choices=EmergencyMode.choices)
-    reason = models.TextField()  # the written justification (R-EM-6); never shown in e-mails
+    reason = SealedTextField()  # the written justification (R-EM-6), sealed (ADR 0008); never in e-mails
     started_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)

@@ -10,6 +10,8 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from carnet.records.sealing import SealedTextField
+
 
 class AppointmentKind(models.TextChoices):
     """R-AG-2 ``type``: with a practitioner or with a healthcare service (establishment)."""
@@ -49,7 +51,7 @@ class Appointment(models.Model):
     kind = models.CharField(
         max_length=24, choices=AppointmentKind.choices, default=AppointmentKind.PRACTITIONER
     )
-    name = models.CharField(max_length=200)  # professionalOrEstablishmentName
+    name = SealedTextField()  # professionalOrEstablishmentName (ADR 0008; ≤ 200, services)
     professional = models.ForeignKey(
         "identity.Professional", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -58,9 +60,9 @@ class Appointment(models.Model):
     )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField(null=True, blank=True)
-    speciality = models.CharField(max_length=120, blank=True)
-    address = models.CharField(max_length=300, blank=True)
-    comment = models.TextField(blank=True)
+    speciality = SealedTextField()  # ≤ 120
+    address = SealedTextField()  # ≤ 300
+    comment = SealedTextField()
     status = models.CharField(
         max_length=16, choices=AppointmentStatus.choices, default=AppointmentStatus.PLANNED
     )
@@ -92,9 +94,9 @@ class FreeReminder(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient_id = models.BigIntegerField()
-    title = models.CharField(max_length=200)
+    title = SealedTextField()  # ADR 0008 (≤ 200, services)
     remind_at = models.DateTimeField()
-    comment = models.TextField(blank=True)
+    comment = SealedTextField()
     notified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 

@@ -374,7 +374,11 @@ def ics_import(*, actor: Actor, patient_id: int, content: bytes) -> ImportReport
         authorise(actor=actor, patient_id=patient_id, action=Action.AGENDA_WRITE)
         existing = Appointment.objects.filter(patient_id=patient_id)
         uids = set(existing.exclude(ics_uid="").values_list("ics_uid", flat=True))
-        keys = {(s, n.casefold()) for s, n in existing.values_list("starts_at", "name")}
+        # Names are sealed (ADR 0008): compared after opening, within this patient's rows.
+        keys = {
+            (a.starts_at, a.name.casefold())
+            for a in existing.only("patient_id", "public_id", "starts_at", "name")
+        }
         for event in events:
             if event.error:
                 report.rejected.append((event.index, event.name, event.error))

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.utils.translation import gettext_lazy as _
 
 from carnet.audit.selectors import traces_for_patient
 from carnet.identity.models import Person
@@ -167,6 +168,8 @@ def support_request_get(*, public_id: uuid.UUID | str) -> SupportRequest | None:
 def identity_summary(space: HealthSpace) -> dict[str, Any]:
     """The part of the holder's identity operators may see (see module docstring)."""
     person = space.person
+    if space.status == SpaceStatus.DELETED:  # ADR 0008: the person row was anonymised
+        return {"birth_name": _("Identité effacée"), "first_name": "", "birth_year": "—", "deceased": False}
     return {
         "birth_name": person.birth_name,
         "first_name": person.first_name,

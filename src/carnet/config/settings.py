@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "carnet.accounts.middleware.AuthenticationMiddleware",
     "carnet.accounts.middleware.DeviceMiddleware",
+    "carnet.records.keyring.KeyScopeMiddleware",  # unwrapped patient keys live one request (ADR 0008)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -143,7 +144,14 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool("CARNET_DB
     )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    DATABASES["default"]["OPTIONS"].update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            # Deleted rows are overwritten with zeros in the file, not left in free space (ADR 0008).
+            "init_command": "PRAGMA secure_delete = ON;",
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -252,6 +260,7 @@ CARNET_OPPOSITION_WINDOW_DAYS = env_int("CARNET_OPPOSITION_WINDOW_DAYS", 42)  # 
 CARNET_PROVISIONAL_CODE_DAYS = env_int("CARNET_PROVISIONAL_CODE_DAYS", 42)  # R-LC-4
 CARNET_DELETION_DELAY_DAYS = env_int("CARNET_DELETION_DELAY_DAYS", 90)  # R-LC-22 (≤ 3 months)
 CARNET_ARCHIVE_YEARS = env_int("CARNET_ARCHIVE_YEARS", 10)  # R-LC-21
+CARNET_ERASURE_NOTICE_DAYS = env_int("CARNET_ERASURE_NOTICE_DAYS", 30)  # ADR 0008: certificate delivery
 CARNET_SUSPENSION_OBJECTION_DAYS = env_int("CARNET_SUSPENSION_OBJECTION_DAYS", 42)  # R-LC-24
 CARNET_MAJORITY_AGE = env_int("CARNET_MAJORITY_AGE", 18)  # R-MIN-7 [I]
 # R-MIN-7 [I]: "handover" detaches legal representatives at majority and sends the young adult

@@ -51,7 +51,10 @@ def load_tasks() -> dict[str, Callable[..., Any]]:
 
 
 def run(name: str, **kwargs: Any) -> Any:
-    return load_tasks()[name](**kwargs)
+    from carnet.records.keyring import key_scope  # one ring of unwrapped patient keys per task (ADR 0008)
+
+    with key_scope():
+        return load_tasks()[name](**kwargs)
 
 
 def _run_inline(name: str, kwargs: dict[str, Any]) -> None:

@@ -15,3 +15,9 @@ class MessagingConfig(AppConfig):
         register_labels()
         # R-MIN-5: the traces of a conversation kept from legal representatives leave their history.
         register_hidden_objects_provider("messaging.conversations", hidden_conversation_objects)
+
+        from carnet.spaces.erasure import register_eraser  # ADR 0008: conversations of an erased space
+
+        from .erasure import erase_messaging
+
+        register_eraser("messaging", erase_messaging)

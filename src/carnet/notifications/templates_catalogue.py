@@ -83,6 +83,9 @@ ALLOWED_PARAMS = frozenset(
         # audit's history digest: the size and the root hash of a signed tree head (a count and a hash)
         "tree_size",
         "root_hash",
+        # The signed erasure certificate (ADR 0008): fixed categories, dates, a reference, a key
+        # fingerprint — no counts, nothing of the person (spaces.certificate).
+        "certificate",
     }
 )
 

@@ -30,6 +30,8 @@ from datetime import date
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from carnet.records.sealing import SealedTextField
+
 NAME_MAX = 100  # R-PML-3: names 50–100 characters
 COMMENT_MAX = 3000  # R-PML-3
 POSOLOGY_MAX = 1000  # SPEC §4 TreatmentModel
@@ -102,9 +104,9 @@ class ProfileRow(models.Model):
 class Treatment(ProfileRow):
     """Traitement (SPEC §4 ``TreatmentModel``): start year mandatory; FHIR MedicationStatement."""
 
-    name = models.CharField(max_length=NAME_MAX)
-    comment = models.TextField(max_length=COMMENT_MAX, blank=True)
-    posology = models.TextField(max_length=POSOLOGY_MAX, blank=True)
+    name = SealedTextField()  # ADR 0008 (≤ NAME_MAX characters, checked by the services)
+    comment = SealedTextField()  # ≤ COMMENT_MAX
+    posology = SealedTextField()  # ≤ POSOLOGY_MAX
     start_year = models.PositiveSmallIntegerField()
     start_month = models.PositiveSmallIntegerField(null=True, blank=True)
     start_day = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -128,16 +130,16 @@ class Treatment(ProfileRow):
 class Allergy(ProfileRow):
     """Allergie (``AllergyModel``); FHIR AllergyIntolerance."""
 
-    name = models.CharField(max_length=NAME_MAX)
-    comment = models.TextField(max_length=COMMENT_MAX, blank=True)
+    name = SealedTextField()  # ADR 0008 (≤ NAME_MAX characters, checked by the services)
+    comment = SealedTextField()  # ≤ COMMENT_MAX
     linked_treatments = models.ManyToManyField(Treatment, blank=True, related_name="allergies")
 
 
 class Disease(ProfileRow):
     """Maladie ou sujet de santé (``DiseaseModel``); FHIR Condition."""
 
-    name = models.CharField(max_length=NAME_MAX)
-    comment = models.TextField(max_length=COMMENT_MAX, blank=True)
+    name = SealedTextField()  # ADR 0008 (≤ NAME_MAX characters, checked by the services)
+    comment = SealedTextField()  # ≤ COMMENT_MAX
     start_year = models.PositiveSmallIntegerField(null=True, blank=True)
     start_month = models.PositiveSmallIntegerField(null=True, blank=True)
     start_day = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -166,7 +168,7 @@ class DurationUnit(models.TextChoices):
 class Hospitalisation(ProfileRow):
     """Hospitalisation ou acte chirurgical (``HospitalizationModel``); FHIR Encounter / Procedure."""
 
-    name = models.CharField(max_length=NAME_MAX)
+    name = SealedTextField()  # ADR 0008 (≤ NAME_MAX characters, checked by the services)
     start_year = models.PositiveSmallIntegerField()
     start_month = models.PositiveSmallIntegerField(null=True, blank=True)
     start_day = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -198,8 +200,8 @@ class FamilyRelationship(models.TextChoices):
 class FamilyHistory(ProfileRow):
     """Antécédent familial (``FamilyHistoryModel``); FHIR FamilyMemberHistory."""
 
-    name = models.CharField(max_length=NAME_MAX)
-    comment = models.TextField(max_length=COMMENT_MAX, blank=True)
+    name = SealedTextField()  # ADR 0008 (≤ NAME_MAX characters, checked by the services)
+    comment = SealedTextField()  # ≤ COMMENT_MAX
     relationship = models.CharField(max_length=24, choices=FamilyRelationship.choices)
 
 
@@ -225,9 +227,9 @@ class Disability(ProfileRow):
 
     kind = models.CharField(max_length=32, choices=DisabilityKind.choices)
     rate = models.CharField(max_length=16, choices=DisabilityRate.choices, default=DisabilityRate.UNKNOWN)
-    technical_help = models.TextField(max_length=HELP_MAX, blank=True)
-    human_help = models.TextField(max_length=HELP_MAX, blank=True)
-    comment = models.TextField(max_length=COMMENT_MAX, blank=True)
+    technical_help = SealedTextField()  # ≤ HELP_MAX
+    human_help = SealedTextField()  # ≤ HELP_MAX
+    comment = SealedTextField()  # ≤ COMMENT_MAX
 
 
 class BloodGroupValue(models.TextChoices):
@@ -265,7 +267,7 @@ class Lifestyle(ProfileRow):
 
     section = models.CharField(max_length=20, choices=LifestyleSection.choices)
     choice = models.CharField(max_length=32)
-    comment = models.TextField(max_length=COMMENT_MAX, blank=True)
+    comment = SealedTextField()  # ≤ COMMENT_MAX
 
     class Meta:
         constraints = [
@@ -314,11 +316,11 @@ class ContactRelationship(models.TextChoices):
 
 
 class ContactFields(ProfileRow):
-    name = models.CharField(max_length=NAME_MAX)
+    name = SealedTextField()  # ADR 0008 (≤ NAME_MAX characters, checked by the services)
     relationship = models.CharField(max_length=12, choices=ContactRelationship.choices)
-    phone = models.CharField(max_length=20)
-    email = models.EmailField(max_length=254, blank=True)
-    comment = models.TextField(max_length=COMMENT_MAX, blank=True)
+    phone = SealedTextField()  # a third person's contact data: sealed too (≤ 20)
+    email = SealedTextField()  # ≤ 254
+    comment = SealedTextField()  # ≤ COMMENT_MAX
 
     class Meta:
         abstract = True

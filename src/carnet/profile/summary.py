@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -193,26 +193,34 @@ def _decide(scope: AccessScope, sections: tuple[ProfileSection, ...], purpose: s
     return decision
 
 
+_Named = TypeVar("_Named", Allergy, Disease, FamilyHistory)
+
+
+def _by_name(rows: Iterable[_Named]) -> list[_Named]:
+    """Names are sealed (ADR 0008): sorted in Python after opening, within one patient's rows."""
+    return sorted(rows, key=lambda r: (r.name.casefold(), r.pk))
+
+
 def _read(scope: AccessScope, sections: tuple[ProfileSection, ...]) -> ProfileSnapshot:
     patient_id = scope.patient_id
     assert scope.holder is not None
     snap = ProfileSnapshot(patient=scope.holder, sections=sections, generated_at=clock.now())
     if ProfileSection.TREATMENTS in sections:
-        snap.treatments = list(
-            Treatment.objects.filter(patient_id=patient_id).order_by("-start_year", "name")
+        snap.treatments = sorted(
+            Treatment.objects.filter(patient_id=patient_id),
+            key=lambda t: (-t.start_year, t.name.casefold(), t.pk),
         )
     if ProfileSection.ALLERGIES in sections:
-        snap.allergies = list(Allergy.objects.filter(patient_id=patient_id).order_by("name", "id"))
+        snap.allergies = _by_name(Allergy.objects.filter(patient_id=patient_id))
     if ProfileSection.DISEASES in sections:
-        snap.diseases = list(Disease.objects.filter(patient_id=patient_id).order_by("name", "id"))
+        snap.diseases = _by_name(Disease.objects.filter(patient_id=patient_id))
     if ProfileSection.HOSPITALIZATIONS in sections:
-        snap.hospitalisations = list(
-            Hospitalisation.objects.filter(patient_id=patient_id).order_by("-start_year", "name")
+        snap.hospitalisations = sorted(
+            Hospitalisation.objects.filter(patient_id=patient_id),
+            key=lambda h: (-h.start_year, h.name.casefold(), h.pk),
         )
     if ProfileSection.FAMILY_HISTORIES in sections:
-        snap.family_histories = list(
-            FamilyHistory.objects.filter(patient_id=patient_id).order_by("name", "id")
-        )
+        snap.family_histories = _by_name(FamilyHistory.objects.filter(patient_id=patient_id))
     if ProfileSection.VACCINATIONS in sections:
         snap.vaccinations = list(
             Vaccination.objects.filter(patient_id=patient_id)

@@ -151,10 +151,10 @@ def _form(
             for d in selectors.linkable_documents(actor=acting.actor, patient_id=acting.subject.pk)
         ]
     if "linked_treatments" in fields:
-        treatments = [
-            (str(t.public_id), t.name)
-            for t in Treatment.objects.filter(patient_id=acting.subject.pk).order_by("name")
-        ]
+        treatments = sorted(  # names are sealed (ADR 0008): sorted after opening
+            ((str(t.public_id), t.name) for t in Treatment.objects.filter(patient_id=acting.subject.pk)),
+            key=lambda choice: choice[1].casefold(),
+        )
     data = request.POST if request.method == "POST" else None
     return ItemForm(data, fields=fields, documents=documents, treatments=treatments, initial=initial)
 

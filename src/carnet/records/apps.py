@@ -14,3 +14,9 @@ class RecordsConfig(AppConfig):
         from .hidden import hidden_documents
 
         register_hidden_objects_provider("records.documents", hidden_documents)
+
+        from carnet.spaces.erasure import register_eraser  # ADR 0008: the record's part of an erasure
+
+        from .erasure import erase_records
+
+        register_eraser("records", erase_records, order=90)  # blobs last: nothing points at them then

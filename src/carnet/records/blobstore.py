@@ -21,15 +21,24 @@ from django.db import transaction
 
 from carnet.common import clock
 
+from . import keyring
+from .errors import IntegrityFailure, KeyDestroyed
 from .models import Blob, PatientKey
 
-
-class KeyDestroyed(Exception):
-    """The patient's data key was destroyed: his contents are gone for good."""
-
-
-class IntegrityFailure(Exception):
-    """Stored content does not match its recorded hash or fails authentication."""
+__all__ = [
+    "IntegrityFailure",
+    "KeyDestroyed",
+    "blob_delete",
+    "blob_file_discard",
+    "blob_get",
+    "blob_put",
+    "blobs_delete_for_patient",
+    "blobs_sweep",
+    "key_fingerprint",
+    "patient_data_key",
+    "patient_key_destroy",
+    "unwrap_stored",
+]
 
 
 def _master() -> AESGCM:
@@ -49,7 +58,11 @@ def _unwrap(wrapped: bytes, patient_id: int) -> bytes:
 
 
 def patient_data_key(patient_id: int) -> bytes:
-    """The patient's data key, created on first use."""
+    """The patient's data key, created on first use (remembered for the current unit of work only,
+    ``keyring``). Raises ``KeyDestroyed`` once the key was destroyed: no new key is ever made for him."""
+    remembered = keyring.cached(patient_id)
+    if remembered is not None:
+        return remembered
     row = PatientKey.objects.filter(patient_id=patient_id).first()
     if row is None:
         with transaction.atomic():
@@ -59,13 +72,31 @@ def patient_data_key(patient_id: int) -> bytes:
                 defaults={"wrapped_key": _wrap(data_key, patient_id), "created_at": clock.now()},
             )
             if created:
+                keyring.created(patient_id, data_key)
                 return data_key
-    if row.wrapped_key is None:
+    data_key = unwrap_stored(row.wrapped_key, patient_id)
+    keyring.remember(patient_id, data_key)
+    return data_key
+
+
+def unwrap_stored(wrapped: bytes | memoryview | None, patient_id: int) -> bytes:
+    """Unwrap a ``PatientKey.wrapped_key`` value read by any statement (the record's read path brings it
+    with the documents, ADR 0008). ``None`` is a destroyed key."""
+    if wrapped is None:
         raise KeyDestroyed(f"data key of patient {patient_id} destroyed")
-    return _unwrap(bytes(row.wrapped_key), patient_id)
+    return _unwrap(bytes(wrapped), patient_id)
+
+
+def key_fingerprint(data_key: bytes) -> str:
+    """A public name for a data key (the erasure certificate names the key it destroyed): a domain-separated
+    SHA-256, which reveals nothing of the key."""
+    return "sha256:" + hashlib.sha256(b"carnet-data-key-fingerprint/1\n" + data_key).hexdigest()
 
 
 def patient_key_destroy(patient_id: int) -> None:
+    """Crypto-shredding: the wrapped key is overwritten (the row stays, so no new key is ever created for
+    this patient and every later read fails with ``KeyDestroyed``)."""
+    keyring.forget(patient_id)
     PatientKey.objects.filter(patient_id=patient_id).update(wrapped_key=None, destroyed_at=clock.now())
 
 
@@ -137,6 +168,26 @@ def blob_delete(blob: Blob) -> None:
     path = _path(blob)
     blob.delete()
     transaction.on_commit(lambda: path.unlink(missing_ok=True))
+
+
+def blobs_delete_for_patient(patient_id: int) -> int:
+    """Every blob of a patient (documents, attachments, exports, attestations): rows now, files after
+    the commit (a rollback keeps both). Returns how many."""
+    blobs = list(Blob.objects.filter(patient_id=patient_id))
+    paths = [_path(blob) for blob in blobs]
+    Blob.objects.filter(pk__in=[b.pk for b in blobs]).delete()
+    directory = _root() / str(patient_id)
+
+    def unlink() -> None:
+        for path in paths:
+            path.unlink(missing_ok=True)
+        for leftover in directory.glob("*.tmp"):
+            leftover.unlink(missing_ok=True)
+        if directory.is_dir() and not any(directory.iterdir()):
+            directory.rmdir()
+
+    transaction.on_commit(unlink)
+    return len(blobs)
 
 
 def blobs_sweep(*, older_than_seconds: int = 3600) -> int:

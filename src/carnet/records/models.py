@@ -7,6 +7,8 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .sealing import SealedTextField
+
 
 class PatientKey(models.Model):
     """A patient's AES-256 data key, wrapped (AES-GCM) by the master key. Destroying it shreds his blobs."""
@@ -63,7 +65,7 @@ class Document(models.Model):
     patient_id = models.BigIntegerField()
     class_code = models.CharField(max_length=64)  # J57
     type_code = models.CharField(max_length=32)  # J07 (minus the types the DMP refuses, R-DOC-1)
-    title = models.CharField(max_length=255)
+    title = SealedTextField()  # ADR 0008: sealed under the patient key; ≤ 255 characters (services)
     confidentiality = models.JSONField(default=list)  # J08 codes, 1..4
     practice_setting = models.CharField(max_length=32, blank=True)  # J04
     facility_type = models.CharField(max_length=16, blank=True)  # J02

@@ -31,10 +31,11 @@ from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.common.rawsql import Columns, column, fetchall, link, per_vendor, table
 from carnet.identity.models import Organisation, Person, Professional
 
-from . import formats
-from .blobstore import IntegrityFailure, KeyDestroyed, blob_get
+from . import formats, keyring
+from .blobstore import IntegrityFailure, KeyDestroyed, blob_get, unwrap_stored
 from .hidden import hidden_from_a_patient_side_viewer
-from .models import Blob, Document, DocumentStatus
+from .models import Blob, Document, DocumentStatus, PatientKey
+from .sealing import attach_key
 
 NOT_FOUND = _("Document introuvable.")
 
@@ -59,11 +60,12 @@ def _documents_sql(by_status: bool, by_category: bool, by_public_id: bool) -> st
     order = "" if by_public_id else f" ORDER BY d.{column(Document, 'deposited_at')} DESC, d.id DESC"
     return (
         f"SELECT {_DOCUMENT.sql()}, {_AUTHOR_PRO.sql()}, {_AUTHOR_ORG.sql()}, {_REPLACES.sql()}, "  # noqa: S608 - names from _meta, values bound
-        f"{_BLOB.sql()} FROM {table(Document)} d "
+        f"{_BLOB.sql()}, k.{column(PatientKey, 'wrapped_key')} FROM {table(Document)} d "
         f"LEFT JOIN {table(Professional)} ap ON ap.id = d.{column(Document, 'author_professional')} "
         f"LEFT JOIN {table(Organisation)} ao ON ao.id = d.{column(Document, 'author_organisation')} "
         f"LEFT JOIN {table(Document)} rp ON rp.id = d.{column(Document, 'replaces')} "
         f"LEFT JOIN {table(Blob)} b ON b.id = d.{column(Document, 'blob')} "
+        f"LEFT JOIN {table(PatientKey)} k ON k.{column(PatientKey, 'patient_id')} = d.{column(Document, 'patient_id')} "
         f"WHERE {' AND '.join(where)}{order}"
     )
 
@@ -87,7 +89,8 @@ def _documents(
         params.append(Document._meta.get_field("public_id").get_db_prep_value(public_id, connection))
     sql = _documents_sql(status is not None, category is not None, public_id is not None)
     documents = []
-    for row in fetchall(sql, params):
+    rows = fetchall(sql, params)
+    for row in rows:
         document = _DOCUMENT.load(row)
         assert document is not None
         start = _DOCUMENT.width
@@ -98,6 +101,12 @@ def _documents(
         link(document, "replaces", _REPLACES.load(row, start))
         link(document, "blob", _BLOB.load(row, start + _REPLACES.width))
         documents.append(document)
+    if rows and rows[0][-1] is not None:
+        # The wrapped key came with the rows (ADR 0008: no statement of its own on the read path): the
+        # sealed titles open without another lookup, and so does the rest of this unit of work.
+        data_key = unwrap_stored(rows[0][-1], patient_id)
+        keyring.remember(patient_id, data_key)
+        attach_key(documents, data_key)
     return documents
 
 

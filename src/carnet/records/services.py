@@ -47,6 +47,7 @@ from .blobstore import blob_delete, blob_file_discard, blob_put
 from .hidden import hidden_from_a_patient_side_viewer
 from .models import AuthorKind, Blob, Document, DocumentStatus
 from .notices import new_document_notify
+from .sealing import seal_for
 
 NOT_FOUND = _("Document introuvable.")
 MAX_BULK_DELETE = 10  # R-FMT-3 / R-DOC-10: at most 10 documents per bulk deletion
@@ -643,7 +644,7 @@ def document_update_metadata(
     title_changed = new_title != document.title
     with transaction.atomic():
         Document.objects.filter(pk=document.pk).update(
-            title=new_title,
+            title=seal_for(document, "title", new_title),  # sealed field (ADR 0008)
             confidentiality=list(new_conf),
             status=new_status,
             invisible_until=invisible_until,

@@ -25,6 +25,32 @@ def _t(subject_fr: str, subject_en: str, body_fr: str, body_en: str, *params: st
     )
 
 
+# ADR 0008: what an erasure leaves, said when the deletion is asked for and when it is done.
+_REMAINS_FR = (
+    "Tout sera effacé : documents et leur contenu, profil médical, vaccinations et mesures, agenda, "
+    "messages, notifications, accès et représentations, votre compte et vos coordonnées. Ne resteront "
+    "qu'une trace de l'effacement (une référence et sa date) et l'historique des accès à votre profil, "
+    "sans contenu médical. Un certificat d'effacement signé vous sera alors envoyé à cette adresse, "
+    "qui sera ensuite effacée elle aussi."
+)
+_REMAINS_EN = (
+    "Everything will be erased: documents and their contents, medical profile, vaccinations and measures, "
+    "diary, messages, notifications, accesses and representations, your account and your contact details. "
+    "Only a record of the erasure (a reference and its date) and the history of accesses to your space, "
+    "without medical content, will remain. A signed erasure certificate will then be sent to this address, "
+    "which will be erased in turn."
+)
+_CERTIFICATE_FR = (
+    "\n\nLe certificat ci-dessous, signé par Carnet, en est la preuve. Conservez ce message : il peut "
+    "être vérifié hors ligne avec la clé publique de Carnet. Votre adresse sera effacée une fois ce "
+    "message envoyé.\n\n{certificate}"
+)
+_CERTIFICATE_EN = (
+    "\n\nThe certificate below, signed by Carnet, proves it. Keep this message: it can be verified "
+    "offline with Carnet's public key. Your address will be erased once this message is sent.\n\n"
+    "{certificate}"
+)
+
 TEMPLATES: dict[str, MessageTemplate] = {
     # R-LC-5
     "space_opposed": _t(
@@ -55,9 +81,10 @@ TEMPLATES: dict[str, MessageTemplate] = {
         "Demande de suppression de vos données",
         "Request to delete your data",
         "Votre demande de suppression des données de votre profil Carnet a été enregistrée le {date}. "
-        "La suppression sera effectuée au plus tard le {due}. Vous pouvez l'annuler d'ici là sur {base_url}.",
+        "La suppression sera effectuée au plus tard le {due}. Vous pouvez l'annuler d'ici là sur {base_url}.\n\n"
+        + _REMAINS_FR,
         "Your request to delete the data of your Carnet space was recorded on {date}. The deletion will be "
-        "done by {due} at the latest. You may cancel it until then at {base_url}.",
+        "done by {due} at the latest. You may cancel it until then at {base_url}.\n\n" + _REMAINS_EN,
         "date",
         "due",
         "base_url",
@@ -75,6 +102,35 @@ TEMPLATES: dict[str, MessageTemplate] = {
         "Les données de votre profil Carnet ont été supprimées le {date}, comme vous l'aviez demandé.",
         "The data of your Carnet space were deleted on {date}, as you requested.",
         "date",
+    ),
+    # R-LC-21 / R-LC-22, ADR 0008: the signed certificate, before the address itself is erased
+    "erasure_certificate": _t(
+        "Vos données Carnet ont été effacées",
+        "Your Carnet data were erased",
+        "Les données de votre profil Carnet ont été effacées le {date} (référence {reference}) : documents "
+        "et leur contenu, profil médical, vaccinations et mesures, agenda, messages, notifications, accès "
+        "et représentations, compte et coordonnées. Ne restent que cette référence, la date de "
+        "l'effacement et l'historique des accès à votre profil, sans contenu médical." + _CERTIFICATE_FR,
+        "The data of your Carnet space were erased on {date} (reference {reference}): documents and their "
+        "contents, medical profile, vaccinations and measures, diary, messages, notifications, accesses "
+        "and representations, account and contact details. Only this reference, the date of the erasure "
+        "and the history of accesses to your space, without medical content, remain." + _CERTIFICATE_EN,
+        "date",
+        "reference",
+        "certificate",
+    ),
+    # R-LC-21 after an opposition made once the space was open: the deposited data only
+    "erasure_certificate_opposed": _t(
+        "Les données archivées de votre profil Carnet ont été effacées",
+        "The archived data of your Carnet space were erased",
+        "Les données déposées dans votre profil Carnet avant votre opposition, archivées depuis, ont été "
+        "effacées le {date} (référence {reference}). Votre opposition et son attestation sont conservées."
+        + _CERTIFICATE_FR,
+        "The data deposited in your Carnet space before your objection, archived since, were erased on "
+        "{date} (reference {reference}). Your objection and its proof are kept." + _CERTIFICATE_EN,
+        "date",
+        "reference",
+        "certificate",
     ),
     # R-LC-23
     "space_reopened": _t(

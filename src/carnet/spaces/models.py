@@ -171,3 +171,36 @@ class Delegation(models.Model):
 
     def __str__(self) -> str:
         return f"Delegation {self.public_id} ({self.kind}, {self.status})"
+
+
+class ErasureNotice(models.TextChoices):
+    """Where the certificate's message to the holder stands (its address is kept only until then)."""
+
+    PENDING = "PENDING", _("Envoi en cours")
+    SENT = "SENT", _("Envoyé")
+    FAILED = "FAILED", _("Échec de l'envoi")
+    NONE = "NONE", _("Aucune adresse")
+
+
+class SpaceErasure(models.Model):
+    """What remains of an erasure (ADR 0008): a random tombstone id, the date, the motif, the destroyed
+    key's fingerprint and the signed certificate (categories and dates only, no personal data).
+
+    ``patient_id`` is the (anonymised) person row's id, which the append-only history is keyed by. A person
+    may have two erasures: the archive of an opposition, then, having changed his mind, his space.
+    """
+
+    tombstone_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient_id = models.BigIntegerField(db_index=True)
+    erased_at = models.DateTimeField()
+    motif = models.CharField(max_length=32)
+    key_fingerprint = models.CharField(max_length=80, blank=True)  # "" when no key had ever been made
+    certificate = models.TextField()  # the signed JSON document (spaces.certificate)
+    notice = models.CharField(max_length=8, choices=ErasureNotice.choices)
+    notice_settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["notice", "erased_at"], name="spaces_erasure_notice")]
+
+    def __str__(self) -> str:
+        return f"SpaceErasure {self.tombstone_id}"

@@ -39,6 +39,13 @@ def person_is_minor(person: Person, on: date | None = None) -> bool:
     return clock.age_on(person.birth_date, on or clock.today()) < settings.CARNET_MAJORITY_AGE
 
 
+def letter_recipient(person: Person) -> Person:
+    """R-LC-6: a minor's letters go to the parent under whose NIR he is insured (R-ID-4)."""
+    if person.insured_under_id is not None and person_is_minor(person):
+        return person.insured_under  # type: ignore[return-value]
+    return person
+
+
 def space_for_person(person: Person) -> HealthSpace | None:
     return HealthSpace.objects.filter(person=person).select_related("person").first()
 

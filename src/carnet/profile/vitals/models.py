@@ -22,6 +22,8 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from carnet.records.sealing import SealedTextField
+
 NAME_MAX = 100  # R-PML-3 / VaccineItemModel.name
 LOT_MAX = 100  # VaccineItemModel.lotNumber ≤ 100
 COMMENT_MAX = 3000  # R-PML-3
@@ -92,19 +94,19 @@ class Vaccination(AuthoredRow):
 
     effective_date = models.DateField()
     vaccine_code = models.CharField(max_length=32, blank=True)  # data/vaccines.json code, "" = free text
-    vaccine_name = models.CharField(max_length=NAME_MAX)
+    vaccine_name = SealedTextField()  # ADR 0008 (≤ NAME_MAX, checked by the services)
     cis_code = models.CharField(max_length=8, blank=True)  # Code Identifiant de Spécialité (8 digits)
     atc_code = models.CharField(max_length=7, blank=True)
-    lot_number = models.CharField(max_length=LOT_MAX, blank=True)
+    lot_number = SealedTextField()  # ≤ LOT_MAX
     dose_type = models.CharField(max_length=12, choices=DoseType.choices, blank=True)
     route = models.CharField(max_length=10, choices=Route.choices, blank=True)
     site = models.CharField(max_length=4, choices=Site.choices, blank=True)
-    performer_label = models.CharField(max_length=200, blank=True)  # free text when not a professional
+    performer_label = SealedTextField()  # free text when not a professional (≤ 200)
     performer_professional = models.ForeignKey(
         "identity.Professional", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     targets = models.JSONField(default=list, blank=True)  # disease codes of data/vaccines.json
-    comment = models.TextField(max_length=COMMENT_MAX, blank=True)
+    comment = SealedTextField()  # ≤ COMMENT_MAX
     authored_by_patient = models.BooleanField(default=True)
 
     class Meta:
@@ -128,7 +130,7 @@ class Measurement(AuthoredRow):
     unit = models.CharField(max_length=16)  # UCUM, copied from the referential at entry
     measured_at = models.DateTimeField()
     computed = models.BooleanField(default=False)  # BMI computed from weight and height
-    comment = models.TextField(max_length=MEASURE_COMMENT_MAX, blank=True)
+    comment = SealedTextField()  # ≤ MEASURE_COMMENT_MAX
 
     class Meta:
         indexes = [models.Index(fields=["patient_id", "code", "measured_at"])]
