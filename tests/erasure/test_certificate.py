@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.core import mail
 from django.core.management import call_command
 
-from carnet.audit.verify import checkpoint_message
+from carnet.audit.verify import head_message, sct_message
 from carnet.notifications.models import OutboxMessage
 from carnet.spaces import certificate
 from carnet.spaces import services as space_services
@@ -132,19 +132,17 @@ def test_a_certificate_forged_with_another_key_fails_against_the_services_key(
 
 
 @pytest.mark.django_db
-def test_a_signature_the_service_made_for_a_history_checkpoint_is_no_certificate(tmp_path: Path) -> None:
-    """Purpose-specific messages: the same key signs history checkpoints, and such a signature cannot be
-    passed off as a certificate's."""
+def test_a_signature_the_service_made_for_the_history_log_is_no_certificate(tmp_path: Path) -> None:
+    """Purpose-specific messages: the same key signs the transparency log's entries and tree heads, and
+    such a signature cannot be passed off as a certificate's."""
     genuine = sign_certificate(
         {"tombstone": "t", "erased_at": "x", "motif": "m", "erased": [], "kept": [], "data_key": {}}
     )
     from carnet.spaces.erasure import _service_key
 
-    replayed = {
-        **genuine,
-        "signature": base64.b64encode(_service_key().sign(checkpoint_message("p:1", 3, "ab" * 32))).decode(),
-    }
-    assert _verify(tmp_path, json.dumps(replayed))[0] == 1
+    for message in (sct_message(b"\xab" * 32), head_message("carnet.example/log", 3, b"\xab" * 32, 0)):
+        replayed = {**genuine, "signature": base64.b64encode(_service_key().sign(message)).decode()}
+        assert _verify(tmp_path, json.dumps(replayed))[0] == 1
     assert _verify(tmp_path, json.dumps(genuine))[0] == 0
 
 

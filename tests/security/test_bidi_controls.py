@@ -175,7 +175,7 @@ def test_json_api_deposits_strip_controls_from_titles_and_file_names(
     response = patient_client(world).post("/api/documents/upload", multipart)
     assert response.status_code == 201, response.content
     assert response.json()["title"] == Path(strip_bidi_controls(filename)).stem.strip()
-    assert all(clean(t) for t in Document.objects.values_list("title", flat=True))
+    assert all(clean(d.title) for d in Document.objects.all())  # sealed (ADR 0008): opened by the model
 
 
 def _bundle(world: World, reference: dict[str, Any]) -> dict[str, Any]:
@@ -292,7 +292,7 @@ def test_profile_entries_and_vaccinations_store_no_controls(world: World, name: 
         vaccine_name=name,
         comment=comment,
     )
-    assert all(clean(n) and clean(c) for n, c in Allergy.objects.values_list("name", "comment"))
+    assert all(clean(a.name) and clean(a.comment) for a in Allergy.objects.all())
     assert all(clean(v.vaccine_name) for v in Vaccination.objects.all())
 
 
@@ -312,8 +312,8 @@ def test_agenda_titles_and_imported_events_store_no_controls(world: World, title
         "END:VEVENT\r\nEND:VCALENDAR\r\n"
     )
     agenda.ics_import(actor=world.holder, patient_id=world.patient.pk, content=ics.encode())
-    assert all(clean(t) for t in FreeReminder.objects.values_list("title", flat=True))
-    assert all(clean(n) for n in Appointment.objects.values_list("name", flat=True))
+    assert all(clean(r.title) for r in FreeReminder.objects.all())
+    assert all(clean(a.name) for a in Appointment.objects.all())
 
 
 # --- the directory's CSV import -------------------------------------------------------------------

@@ -41,6 +41,7 @@ _PROFILE_LIFE = _(
     "suppression et export de vos données"
 )
 _SHARING = _("les invitations et autorisations d'accès de vos proches")
+_DELETION = _("la suppression de vos données, une fois effectuée, et son certificat")
 
 # Every template a patient-side person may receive that no switch governs, with the line of the page that
 # covers it (one line may cover several templates; the page shows each line once, in this order).
@@ -53,7 +54,9 @@ ALWAYS_SENT_LABELS: dict[str, Promise] = {
     "delegation_answered": _(
         "la réponse à une invitation de partage (par exemple du second représentant légal)"
     ),
-    "deletion_done": _("la suppression de vos données, une fois effectuée"),
+    "deletion_done": _DELETION,
+    "erasure_certificate": _DELETION,  # the signed certificate that comes with it (ADR 0008)
+    "erasure_certificate_opposed": _DELETION,  # the same, at the end of an opposition's archive
     "login_code": _SECURITY,
     "provisional_code": _SECURITY,
     "information_letter": _SECURITY,
