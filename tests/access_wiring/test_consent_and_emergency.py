@@ -14,6 +14,7 @@ from carnet.access.models import (
     RelationKind,
     TemporaryAccessCode,
 )
+from carnet.audit.services import opened
 from carnet.common import clock as carnet_clock
 from carnet.common.actors import Actor, ActorKind
 from carnet.common.errors import DomainError, NotFoundOrForbidden
@@ -170,11 +171,12 @@ def test_break_the_glass_reads_and_notifies_patient_and_gp_once_per_session(worl
     assert len(outbox(world.patient, "record_emergency_access")) == 1
     assert len(outbox(world.patient, "record_emergency_access_gp")) == 1
     consult = traces(world.patient, action="CONSULT")[0]
-    assert (consult.mode, consult.reason, consult.details["session"]) == (
+    assert (consult.mode, opened(consult)["reason"], consult.details["session"]) == (
         "BTG",
         "Patient inconscient",
         str(session.public_id),
     )
+    assert consult.reason == ""  # sealed under the patient's key (ADR 0008)
 
 
 def test_emergency_read_without_a_session_is_refused(world: World) -> None:

@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from carnet.audit.log import log_sequence
 from carnet.audit.models import LogLeaf, LogQueue, Trace
 from carnet.audit.selectors import chain_verify
-from carnet.audit.services import trace
+from carnet.audit.services import opened, trace
 from carnet.common.actors import Actor
 
 from .conftest import add_trace, pro_actor
@@ -87,7 +87,9 @@ def test_the_row_read_back_by_the_orm_is_the_returned_trace(clock: Any) -> None:
         "nested": {"é": [None, True, 1.5]},
         "quote": "'); --",
     }
-    assert (stored.object_id, stored.reason) == ("12", "urgence vitale ' \" %s")
+    # ADR 0008: the written reason is sealed under the patient's key; opened, it is as written.
+    assert (stored.object_id, stored.reason) == ("12", "")
+    assert opened(stored)["reason"] == "urgence vitale ' \" %s"
 
 
 def test_the_returned_trace_is_a_saved_row() -> None:

@@ -6,8 +6,9 @@ closure and the job ten years later — and then nothing holding any canary is l
 any table the database lists, not in a ``pg_dump`` of the database (PostgreSQL), not in any file of the
 data directory. The SQLite file itself (and its WAL) is searched by ``test_sqlite_file`` in a real file.
 
-The one remainder is named, not hidden: the append-only history keeps the holder's name as the label of
-his own acts (``audit_trace.actor_label``); the history's redesign owns it (see the strict xfail below).
+Not even the append-only history keeps them: the holder's name as the label of his own acts and the
+written reason of an emergency access are sealed under his key in each trace (ADR 0008), and the erasure
+destroys the key.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from django.conf import settings
 from django.core import mail
 from django.db import connection
 
+from carnet.audit.hooks import ContentUnavailable
+from carnet.audit.models import Trace
+from carnet.audit.services import opened
 from carnet.identity.models import Person
 from carnet.records.models import Blob, Document, PatientKey
 from carnet.spaces import certificate
@@ -29,7 +33,6 @@ from tests.erasure import scan
 from tests.erasure.world import ARCHIVE_END, REQUESTED, CanaryWorld, build, erase
 
 PATHS = [REQUESTED, ARCHIVE_END]
-NAME_REMAINDER = "audit_trace.actor_label"  # the known remainder (module docstring)
 
 
 def _clear_canaries(w: CanaryWorld) -> set[str]:
@@ -67,14 +70,6 @@ def _clear_canaries(w: CanaryWorld) -> set[str]:
         )
     }
     return set(w.canaries.values()) - sealed - in_blobs - sealed_elsewhere
-
-
-def _allowed(hit: scan.Hit, w: CanaryWorld) -> bool:
-    return hit.canary in w.names and hit.where in {
-        NAME_REMAINDER,
-        "pg_dump:audit_trace",
-        "sqlite:audit_trace",
-    }
 
 
 def _other_patients_rows(w: CanaryWorld) -> dict[str, list[tuple[Any, ...]]]:
@@ -123,12 +118,12 @@ def test_after_erasure_no_canary_is_left_in_any_table_dump_or_file(world: Canary
 
     assert counts["deleted_on_request" if path == REQUESTED else "purged_after_archive"] == 1
     assert counts["erasure_notices_settled"] == 1
-    leftovers = {h for h in scan.scan_catalogue(canaries) if not _allowed(h, w)}
+    leftovers = scan.scan_catalogue(canaries)
     assert leftovers == set()
     assert scan.scan_files(canaries, data_dir) == set()
     assert not (data_dir / "blobs" / str(w.holder.pk)).exists()
     if connection.vendor == "postgresql":
-        dumped = {h for h in scan.scan_pg_dump(canaries, scan.pg_dump_text()) if not _allowed(h, w)}
+        dumped = scan.scan_pg_dump(canaries, scan.pg_dump_text())
         assert dumped == set()
     # ... and nothing of anyone else was touched.
     assert _other_patients_rows(w) == survivors_before
@@ -187,12 +182,14 @@ def test_the_certificate_reaches_the_holder_before_his_address_is_erased_and_ver
         assert canary.lower() not in body.lower() or canary == address
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the append-only history keeps the holder's name as the label of his own acts; "
-    "its redesign (issue 12, item 4) owns that column",
-)
 @pytest.mark.django_db(transaction=True)
 def test_not_even_the_history_keeps_the_holders_name(world: CanaryWorld) -> None:
+    # In the history, sealed from the start (ADR 0008)...
+    assert {h for h in scan.scan_catalogue(world.names) if h.where.startswith("audit_")} == set()
     erase(world, REQUESTED)
     assert scan.scan_catalogue(world.names) == set()
+    # ...and shredded now: his own acts are still in the log, their names no longer readable by anyone.
+    own = Trace.objects.filter(patient_id=world.holder.pk, actor_kind="PATIENT").exclude(sealed=None)
+    assert own.exists()
+    with pytest.raises(ContentUnavailable):
+        opened(own.first())

@@ -37,6 +37,7 @@ from carnet.notifications.models import NotificationKind
 from carnet.notifications.services import outbox_deliver_pending
 from carnet.profile import services as profile_services
 from carnet.profile.vitals import services as vitals_services
+from carnet.records import selectors as record_selectors
 from carnet.records import services as record_services
 from carnet.spaces import delegation as delegation_services
 from carnet.spaces import services as space_services
@@ -405,14 +406,13 @@ def build() -> CanaryWorld:
         title=w.plant("savedtitle"),
     )
 
-    # An emergency access: the reason the access app stores (not the one traced) holds a canary.
+    # An emergency access: its written reason is stored by the access app and traced with every act of
+    # the session (both sealed under the patient's key, ADR 0008).
     session = access_services.break_the_glass_start(
-        actor=pro_actor(nurse), patient_id=pid, reason="Urgence vitale", mode="BTG"
+        actor=pro_actor(nurse), patient_id=pid, reason=w.plant("btgreason"), mode="BTG"
     )
-    stored = BreakGlassSession.objects.get(pk=session.pk)
-    stored.reason = w.plant("btgreason")
-    stored.save(update_fields=["reason"])
-    w.seal(stored, "reason", "btgreason")
+    record_selectors.document_list_for_actor(actor=pro_actor(nurse), patient_id=pid)
+    w.seal(BreakGlassSession.objects.get(pk=session.pk), "reason", "btgreason")
 
     # Notifications, support, export.
     notification_services.preferences_update(

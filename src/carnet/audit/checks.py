@@ -29,6 +29,7 @@ from django.db import transaction
 from carnet.common import clock
 
 from . import merkle
+from .hooks import SealedContentAltered
 from .log import head_bytes, inclusion_proofs, latest_head
 from .models import LogCheck, LogHash, LogLeaf, LogQueue, Trace, TreeHead
 from .services import ContentUnavailable, leaf_content, log_origin, public_key_b64
@@ -109,6 +110,9 @@ def _entry_hash(t: Trace, key: str, index: int | None, report: LogReport) -> byt
     except ContentUnavailable:
         report.unreadable += 1
         digest = bytes.fromhex(t.leaf_hash) if len(t.leaf_hash) == 64 else b""
+    except SealedContentAltered:
+        report.add(index, ALTERED, "contenu scellé altéré / sealed content altered", t)
+        return bytes.fromhex(t.leaf_hash) if len(t.leaf_hash) == 64 else b""
     if digest.hex() != t.leaf_hash:
         report.add(index, ALTERED, "empreinte recalculée différente / leaf hash mismatch", t)
     elif not verify_signature(key, t.sct, sct_message(digest)):

@@ -53,6 +53,10 @@ class Trace(_AppendOnly):
     leaf_hash = models.CharField(max_length=64, default="")  # SHA-256(0x00 ‖ leaf text), hex
     sct = models.CharField(max_length=88, default="")  # signed entry timestamp (Ed25519, base64)
     key_id = models.CharField(max_length=16, default="")  # the key that signed it
+    # ADR 0008: ``actor_label`` of a patient-side actor and a non-empty ``reason``, sealed under the
+    # patient's data key as ``version ‖ nonce ‖ AES-256-GCM(JSON)`` (their clear columns are then "");
+    # NULL: nothing sealed; b"": sealed content of an erased patient whose key is gone.
+    sealed = models.BinaryField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["patient_id", "at"], name="audit_trace_patient_at")]

@@ -39,6 +39,7 @@ from .labels import (
     actor_kind_label,
 )
 from .models import Trace
+from .services import opened
 from .verify import Problem
 
 HISTORY_PAGE_SIZE = 100  # R-TR-3 "paginated 100"
@@ -155,7 +156,7 @@ def _actor_label(t: Trace, viewer_actor_id: str) -> str | Promise:
         return _("Support Carnet")  # operators' names are not shown
     if t.actor_kind == ActorKind.INSURANCE:
         return _("Assurance Maladie")
-    return t.actor_label or actor_kind_label(t.actor_kind)
+    return opened(t)["actor_label"] or actor_kind_label(t.actor_kind)
 
 
 def _entry(t: Trace, viewer_actor_id: str) -> HistoryEntry:
@@ -176,7 +177,7 @@ def _entry(t: Trace, viewer_actor_id: str) -> HistoryEntry:
         object_id=t.object_id,
         is_emergency=emergency,
         is_denied=t.outcome == "DENY",
-        emergency_reason=t.reason if emergency else "",
+        emergency_reason=opened(t)["reason"] if emergency else "",
     )
 
 

@@ -27,8 +27,9 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field
 
 from carnet.common import clock
-from carnet.common.actors import Actor
+from carnet.common.actors import Actor, ActorKind
 
+from .hooks import ContentUnavailable, trace_sealer
 from .models import LogQueue, Trace
 from .verify import key_id_of, leaf_hash_of, leaf_text, sct_message
 
@@ -37,6 +38,7 @@ __all__ = [
     "ContentUnavailable",
     "leaf_content",
     "log_origin",
+    "opened",
     "public_key_b64",
     "sign",
     "signing_key_id",
@@ -97,29 +99,55 @@ def log_origin() -> str:
 # --------------------------------------------------------------------------------------------------
 
 
-class ContentUnavailable(Exception):
-    """A trace's content can no longer be read (e.g. a field sealed under an erased patient's key).
+#: The actors whose name is a person's identity, sealed with his traces (ADR 0008): the holder, his legal
+#: representative, his caregiver. Professionals', establishments' and the platform's labels stay clear.
+SEALED_LABEL_KINDS = frozenset({ActorKind.PATIENT, ActorKind.LEGAL_REPRESENTATIVE, ActorKind.CAREGIVER})
+SEALED_FIELDS = ("actor_label", "reason")
+_OPENED = "_carnet_opened"
 
-    ``leaf_content`` raises it; the server's check then verifies the entry by its stored leaf hash and
-    its signed entry timestamp, which still prove its place in the log (docs/subsystems/audit.md)."""
+
+def _aad(t: Trace) -> bytes:
+    """A sealed payload belongs to ONE trace (its random nonce): moved to another row, it fails to open."""
+    return f"carnet/trace/1|{t.nonce}".encode()
+
+
+def opened(t: Trace) -> dict[str, str]:
+    """``actor_label`` and ``reason`` as written, opening the sealed ones (ADR 0008).
+
+    Raises ``ContentUnavailable`` when they were sealed under a key that no longer exists (an erased
+    patient) and ``SealedContentAltered`` when the payload was altered or moved from another trace."""
+    clear = {"actor_label": t.actor_label, "reason": t.reason}
+    if t.sealed is None:
+        return clear
+    cached: dict[str, str] | None = t.__dict__.get(_OPENED)
+    if cached is None:
+        raw = bytes(t.sealed)
+        if not raw or t.patient_id is None:
+            raise ContentUnavailable(f"trace #{t.pk}: sealed content of an erased patient")
+        values = json.loads(trace_sealer().open(t.patient_id, raw, _aad(t)))
+        cached = {name: str(values.get(name, clear[name])) for name in SEALED_FIELDS}
+        t.__dict__[_OPENED] = cached
+    return cached
 
 
 def leaf_content(t: Trace) -> dict[str, Any]:
     """The content of a trace covered by its leaf hash (``verify.LEAF_FIELDS``); time in UTC ISO 8601.
 
-    Raises ``ContentUnavailable`` when a field cannot be read any more (nothing does yet)."""
+    The sealed fields are given as written (``opened``), so sealing changes nothing in the leaf; raises
+    ``ContentUnavailable`` when they cannot be read any more (an erased patient's key is gone)."""
+    fields = opened(t)
     return {
         "patient_id": t.patient_id,
         "at": t.at.astimezone(UTC).isoformat(),
         "actor_kind": t.actor_kind,
         "actor_id": t.actor_id,
-        "actor_label": t.actor_label,
+        "actor_label": fields["actor_label"],
         "action": t.action,
         "group": t.group,
         "object_type": t.object_type,
         "object_id": t.object_id,
         "mode": t.mode,
-        "reason": t.reason,
+        "reason": fields["reason"],
         "outcome": t.outcome,
         "details": t.details,
         "nonce": t.nonce,
@@ -170,7 +198,9 @@ def trace(
         details=json.loads(json.dumps(details or {})),  # hash what the JSON column will give back
         nonce=secrets.token_hex(16),
     )
-    digest = leaf_hash_of(leaf_text(leaf_content(entry)))
+    if patient_id is not None:
+        _seal(entry, patient_id)
+    digest = leaf_hash_of(leaf_text(leaf_content(entry)))  # over the content as written (``opened``)
     entry.leaf_hash = digest.hex()
     entry.sct = base64.b64encode(key.private.sign(sct_message(digest))).decode()
     entry.key_id = key.key_id
@@ -186,6 +216,30 @@ def trace(
     entry._state.adding = False
     entry._state.db = conn.alias
     return entry
+
+
+def _seal(entry: Trace, patient_id: int) -> None:
+    """ADR 0008: seal what an erasure must take away (a patient-side actor's name, a written reason) under
+    the patient's key; the clear columns become "" and ``opened`` gives the values back, so the leaf hash
+    (computed next) covers the content as written. No-op for most traces (a professional's ordinary read
+    has neither): the hot path pays nothing. When the patient's key is already destroyed (an act on an
+    erased space), the name and the reason are not kept at all, and the leaf covers them as empty."""
+    secret = {}
+    if entry.reason:
+        secret["reason"] = entry.reason
+    if entry.actor_label and entry.actor_kind in SEALED_LABEL_KINDS:
+        secret["actor_label"] = entry.actor_label
+    if not secret:
+        return
+    payload = json.dumps(secret, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    try:
+        entry.sealed = trace_sealer().seal(patient_id, payload, _aad(entry))
+    except ContentUnavailable:
+        entry.sealed = None
+    else:
+        entry.__dict__[_OPENED] = {"actor_label": entry.actor_label, "reason": entry.reason}
+    for name in secret:
+        setattr(entry, name, "")
 
 
 @dataclass(frozen=True)

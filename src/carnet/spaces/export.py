@@ -31,7 +31,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.patient import Patient
 
 from carnet.audit.selectors import traces_for_patient
-from carnet.audit.services import trace
+from carnet.audit.services import opened, trace
 from carnet.common import clock
 from carnet.common.actors import Actor
 from carnet.identity.models import Person
@@ -158,7 +158,7 @@ def section_history(ctx: ExportContext) -> None:
         {
             "numero": number,
             "date": _iso(t.at),
-            "acteur": t.actor_label or t.actor_kind,
+            "acteur": opened(t)["actor_label"] or t.actor_kind,  # names are sealed (ADR 0008)
             "type_acteur": t.actor_kind,
             "action": t.action,
             "groupe": t.group,
