@@ -193,8 +193,15 @@ def professional_read_recorded(
     allowed = [(d, doc) for d, doc in zip(decided, about, strict=True) if d]
     if not allowed or scope.professional is None or scope.holder is None:
         return
-    new_reads = [doc for _d, doc in allowed if doc is None or not gateway.is_authors_read(scope, doc)]
-    if new_reads and (scope.standing is None or scope.standing.first_access_at is None):
+    # The author check runs only while no first access is recorded: on the hot path (a professional
+    # who has read this record before) a list of N documents costs nothing here.
+    first_access_recorded = scope.standing is not None and scope.standing.first_access_at is not None
+    new_reads = (
+        []
+        if first_access_recorded
+        else [doc for _d, doc in allowed if doc is None or not gateway.is_authors_read(scope, doc)]
+    )
+    if new_reads:
         standing = _standing(scope.patient_id, professional=scope.professional)
         if standing.first_access_at is None:
             standing.first_access_at = clock.now()
