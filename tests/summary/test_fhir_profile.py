@@ -5,6 +5,7 @@ traced; errors are OperationOutcomes."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -132,7 +133,8 @@ def test_post_search_by_ins_in_the_body(filled: Filled, establishment_matrix: No
     filled.consent_establishment()
     response = Client().post(
         "/fhir/Immunization/_search",
-        {"patient.identifier": f"urn:oid:{filled.patient.ins_oid}|{filled.patient.ins_matricule}"},
+        urlencode({"patient.identifier": f"urn:oid:{filled.patient.ins_oid}|{filled.patient.ins_matricule}"}),
+        content_type="application/x-www-form-urlencoded",  # FHIR R4 §3.1.0.8
         headers=bearer(filled.token()),
     )
     assert _searchset(response).total == 2

@@ -18,11 +18,11 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
 
 from carnet.common.errors import NotFoundOrForbidden
 from carnet.profile import ips
 
+from .http import fhir_endpoint
 from .responses import fhir_response, operation_outcome
 from .views import _authenticate, _BadSearch, _not_found, _search_patient
 
@@ -80,20 +80,19 @@ def _searchset(
     )
 
 
-@require_GET
+@fhir_endpoint("GET")
 def profile_search(request: HttpRequest, resource_type: str) -> HttpResponse:
     """``GET /fhir/<Type>?patient=<public id>`` (an INS in the URL is refused: 400)."""
     return _searchset(request, resource_type, request.GET, allow_identifier=False)
 
 
-@csrf_exempt  # bearer tokens only: no cookie is ever accepted here
-@require_POST
+@fhir_endpoint("POST", body="form")
 def profile_search_post(request: HttpRequest, resource_type: str) -> HttpResponse:
     """``POST /fhir/<Type>/_search`` (form body; ``patient.identifier=urn:oid:...|<INS>`` or ``patient``)."""
     return _searchset(request, resource_type, request.POST, allow_identifier=True)
 
 
-@require_GET
+@fhir_endpoint("GET")
 def profile_read(request: HttpRequest, resource_type: str, resource_id: str) -> HttpResponse:
     """``GET /fhir/<Type>/<id>``: missing and refused answer the same 404 (the refusal is traced)."""
     principal = _authenticate(request)
@@ -108,7 +107,7 @@ def profile_read(request: HttpRequest, resource_type: str, resource_id: str) -> 
     return fhir_response(resource)
 
 
-@csrf_exempt
+@csrf_exempt  # bearer tokens only (fhir.http): no cookie is ever accepted here
 def unsupported(request: HttpRequest, resource_type: str, rest: str = "") -> HttpResponse:
     """Any other type or interaction: an OperationOutcome (404 ``not-supported``), never an HTML page."""
     return operation_outcome(
