@@ -59,7 +59,7 @@ def check_media_type(request: HttpRequest, allowed: frozenset[str]) -> None:
             415,
             "unsupported_media_type",
             _("Type de contenu non pris en charge : %(expected)s attendu.")
-            % {"expected": " ou ".join(sorted(allowed))},
+            % {"expected": ", ".join(sorted(allowed))},
         )
 
 
