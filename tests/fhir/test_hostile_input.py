@@ -106,50 +106,47 @@ def _with_resource_type(world: World, where: str, value: Any) -> dict[str, Any]:
     return payload
 
 
-@pytest.mark.parametrize("value", ["Foo", "Coding", "bundle", "", 5, None, ["Bundle"], {"a": 1}, True])
-@pytest.mark.parametrize("where", ["entry", "contained"])
-def test_a_resource_type_that_is_no_resource_type_is_a_400_naming_it(
-    world: World, lab_token: str, where: str, value: Any
-) -> None:
-    payload = _with_resource_type(world, where, value)
-    expected = (
-        "Bundle.entry[3].resource.resourceType"
-        if where == "entry"
-        else "Bundle.entry[1].resource.contained[0].resourceType"
-    )
+NOT_RESOURCE_TYPES: list[Any] = ["Foo", "Coding", "bundle", "", 5, None, ["Bundle"], {"a": 1}, True]
+
+
+def test_a_resource_type_that_is_no_resource_type_is_a_400_naming_it(world: World, lab_token: str) -> None:
     before = counts(world.patient)
-    issue = _outcome(_post(lab_token, json.dumps(payload)), 400)
-    assert issue["code"] == "structure"
-    assert issue["expression"] == [expected]
+    for where, expected in [
+        ("entry", "Bundle.entry[3].resource.resourceType"),
+        ("contained", "Bundle.entry[1].resource.contained[0].resourceType"),
+    ]:
+        for value in NOT_RESOURCE_TYPES:
+            response = _post(lab_token, json.dumps(_with_resource_type(world, where, value)))
+            issue = _outcome(response, 400)
+            assert issue["code"] == "structure", (where, value)
+            assert issue["expression"] == [expected], (where, value, issue)
     assert counts(world.patient) == before
 
 
 # --- methods and CSRF -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("method", "url", "allow"),
-    [
-        ("get", "/fhir/", "POST"),
-        ("put", "/fhir/", "POST"),
-        ("post", "/fhir/metadata", "GET"),
-        ("post", "/fhir/DocumentReference", "GET"),
-        ("put", "/fhir/DocumentReference/00000000-0000-0000-0000-000000000000", "GET"),
-        ("delete", "/fhir/DocumentReference/00000000-0000-0000-0000-000000000000", "GET"),
-        ("patch", "/fhir/Binary/00000000-0000-0000-0000-000000000000", "GET"),
-        ("get", "/fhir/DocumentReference/_search", "POST"),
-        ("options", "/fhir/DocumentReference/_search", "POST"),
-    ],
-)
-def test_an_unsupported_method_is_a_405_operation_outcome_with_allow(
-    world: World, lab_token: str, method: str, url: str, allow: str
-) -> None:
+WRONG_METHODS = [
+    ("get", "/fhir/", "POST"),
+    ("put", "/fhir/", "POST"),
+    ("post", "/fhir/metadata", "GET"),
+    ("post", "/fhir/DocumentReference", "GET"),
+    ("put", "/fhir/DocumentReference/00000000-0000-0000-0000-000000000000", "GET"),
+    ("delete", "/fhir/DocumentReference/00000000-0000-0000-0000-000000000000", "GET"),
+    ("patch", "/fhir/Binary/00000000-0000-0000-0000-000000000000", "GET"),
+    ("get", "/fhir/DocumentReference/_search", "POST"),
+    ("options", "/fhir/DocumentReference/_search", "POST"),
+]
+
+
+def test_an_unsupported_method_is_a_405_operation_outcome_with_allow(world: World, lab_token: str) -> None:
     """Not Django's HTML CSRF page (403) nor an empty HTML 405: browsers' CSRF checks are enforced here."""
     http = Client(enforce_csrf_checks=True, raise_request_exception=False)
-    response = http.generic(method.upper(), url, "{}", content_type=FHIR, headers=bearer(lab_token))
-    issue = _outcome(response, 405)
-    assert issue["code"] == "not-supported"
-    assert response["Allow"] == allow
+    for method, url, allow in WRONG_METHODS:
+        response = http.generic(method.upper(), url, "{}", content_type=FHIR, headers=bearer(lab_token))
+        issue = _outcome(response, 405)
+        assert issue["code"] == "not-supported", (method, url)
+        assert response["Allow"] == allow, (method, url)
 
 
 def test_a_bearer_publication_needs_no_csrf_token(world: World, lab_token: str) -> None:
@@ -194,23 +191,22 @@ def _logged_in(user: User) -> Client:
 # --- media types and content negotiation --------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "content_type",
-    [
-        "text/plain",
-        "application/x-www-form-urlencoded",
-        "application/xml",
-        "application/fhir+xml",
-        "image/png",
-    ],
-)
-def test_a_bundle_of_another_media_type_is_a_415_and_is_not_published(
-    world: World, lab_token: str, content_type: str
-) -> None:
+OTHER_MEDIA_TYPES = [
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "application/xml",
+    "application/fhir+xml",
+    "image/png",
+]
+
+
+def test_a_bundle_of_another_media_type_is_a_415_and_is_not_published(world: World, lab_token: str) -> None:
     before = counts(world.patient)
-    issue = _outcome(_post(lab_token, json.dumps(bundle(world.patient)), content_type=content_type), 415)
-    assert issue["code"] == "not-supported"
-    assert "application/fhir+json" in issue["diagnostics"]
+    for content_type in OTHER_MEDIA_TYPES:
+        response = _post(lab_token, json.dumps(bundle(world.patient)), content_type=content_type)
+        issue = _outcome(response, 415)
+        assert issue["code"] == "not-supported"
+        assert "application/fhir+json" in issue["diagnostics"]
     assert counts(world.patient) == before
 
 
@@ -224,12 +220,11 @@ def test_a_multipart_form_bundle_is_a_415(world: World, lab_token: str) -> None:
     assert counts(world.patient) == before
 
 
-@pytest.mark.parametrize(
-    "content_type", ["application/fhir+json", "application/json", "application/fhir+json; charset=UTF-8"]
-)
-def test_both_json_media_types_publish(world: World, lab_token: str, content_type: str) -> None:
-    response = _post(lab_token, json.dumps(bundle(world.patient)), content_type=content_type)
-    assert response.status_code == 200, response.content[:300]
+def test_both_json_media_types_publish(world: World, lab_token: str) -> None:
+    for content_type in ["application/fhir+json", "application/json", "application/fhir+json; charset=UTF-8"]:
+        response = _post(lab_token, json.dumps(bundle(world.patient)), content_type=content_type)
+        assert response.status_code == 200, (content_type, response.content[:300])
+    assert Document.objects.filter(patient_id=world.patient.pk).count() == 3
 
 
 def test_a_json_search_body_is_a_415(world: World, lab_token: str) -> None:
@@ -243,33 +238,33 @@ def test_a_json_search_body_is_a_415(world: World, lab_token: str) -> None:
     _outcome(response, 415)
 
 
-@pytest.mark.parametrize(
-    ("accept", "query", "status"),
-    [
-        ("application/fhir+xml", "", 406),
-        ("application/xml", "", 406),
-        ("text/html", "", 406),
-        ("application/fhir+json;q=0", "", 406),
-        ("application/fhir+xml, application/fhir+json;q=0.5", "", 200),
-        ("application/json", "", 200),
-        ("application/*", "", 200),
-        ("*/*", "", 200),
-        ("", "", 200),
-        ("application/fhir+xml", "&_format=json", 200),  # _format overrides Accept (FHIR)
-        ("application/fhir+json", "&_format=xml", 406),
-        ("", "&_format=application/fhir+xml", 406),
-    ],
-)
-def test_a_format_that_allows_no_json_is_a_406(
-    world: World, lab_token: str, accept: str, query: str, status: int
-) -> None:
-    headers = {**bearer(lab_token), **({"Accept": accept} if accept else {})}
-    url = f"/fhir/DocumentReference?patient={world.patient.public_id}{query}"
-    response = Client().get(url, headers=headers)
-    assert response.status_code == status, response.content[:300]
-    assert response["Content-Type"] == FHIR_JSON
-    if status == 406:
-        _outcome(response, 406)
+NEGOTIATION = [
+    ("application/fhir+xml", "", 406),
+    ("application/xml", "", 406),
+    ("text/html", "", 406),
+    ("application/fhir+json;q=0", "", 406),
+    ("application/fhir+xml, application/fhir+json;q=0.5", "", 200),
+    ("application/json", "", 200),
+    ("application/*", "", 200),
+    ("*/*", "", 200),
+    ("", "", 200),
+    ("application/fhir+xml", "&_format=json", 200),  # _format overrides Accept (FHIR)
+    ("application/fhir+json", "&_format=xml", 406),
+    ("", "&_format=application/fhir+xml", 406),
+]
+
+
+def test_a_format_that_allows_no_json_is_a_406(world: World, lab_token: str) -> None:
+    http = Client()
+    for accept, query, status in NEGOTIATION:
+        headers = {**bearer(lab_token), **({"Accept": accept} if accept else {})}
+        response = http.get(
+            f"/fhir/DocumentReference?patient={world.patient.public_id}{query}", headers=headers
+        )
+        assert response.status_code == status, (accept, query, response.content[:300])
+        assert response["Content-Type"] == FHIR_JSON
+        if status == 406:
+            _outcome(response, 406)
 
 
 def test_a_publication_asking_for_xml_is_a_406_and_is_not_published(world: World, lab_token: str) -> None:
