@@ -30,10 +30,10 @@ WATCHED_APPS = frozenset(
 )
 
 
-def domain_state() -> dict[str, Any]:
+def domain_state(watched: frozenset[str] = WATCHED_APPS) -> dict[str, Any]:
     state: dict[str, Any] = {}
     for model in apps.get_models():
-        if model._meta.app_label not in WATCHED_APPS:
+        if model._meta.app_label not in watched:
             continue
         rows = list(model._default_manager.order_by("pk").values_list())
         state[model._meta.label] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
