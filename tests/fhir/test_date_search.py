@@ -101,32 +101,30 @@ def published(world: World, lab_token: str) -> str:
     return f"patient={world.patient.public_id}"
 
 
-@pytest.mark.parametrize(
-    ("dates_query", "total"),
-    [
-        ("date=2026", 1),
-        ("date=ge2026-12", 0),
-        ("date=ge2026-01", 1),
-        ("date=lt2026-12-04T10:00:00" + quote("+01:00"), 1),
-        ("date=lt2026-01-05T10:00:00+01:00", 0),  # the unencoded "+" arrives as a space
-        ("date=2025,2026", 1),  # a comma is OR
-        ("date=ge2026&date=lt2026-01-05", 0),  # repeating is AND
-        ("date=ge2026&date=lt2026-01-06", 1),
-    ],
-)
-def test_search_accepts_partial_dates_with_prefixes(
-    world: World, lab_token: str, published: str, dates_query: str, total: int
-) -> None:
-    response = _search(lab_token, f"{published}&{dates_query}")
-    assert response.status_code == 200, response.content[:300]
-    assert response.json()["total"] == total
+SEARCHES = [
+    ("date=2026", 1),
+    ("date=ge2026-12", 0),
+    ("date=ge2026-01", 1),
+    ("date=lt2026-12-04T10:00:00" + quote("+01:00"), 1),
+    ("date=lt2026-01-05T10:00:00+01:00", 0),  # the unencoded "+" arrives as a space
+    ("date=2025,2026", 1),  # a comma is OR
+    ("date=ge2026&date=lt2026-01-05", 0),  # repeating is AND
+    ("date=ge2026&date=lt2026-01-06", 1),
+]
 
 
-@pytest.mark.parametrize("value", ["2026-13", "yesterday", "ge2026-01-05T25:00"])
+def test_search_accepts_partial_dates_with_prefixes(world: World, lab_token: str, published: str) -> None:
+    for dates_query, total in SEARCHES:
+        response = _search(lab_token, f"{published}&{dates_query}")
+        assert response.status_code == 200, (dates_query, response.content[:300])
+        assert response.json()["total"] == total, dates_query
+
+
 def test_search_with_an_invalid_date_is_a_400_naming_the_parameter(
-    world: World, lab_token: str, published: str, value: str
+    world: World, lab_token: str, published: str
 ) -> None:
-    response = _search(lab_token, f"{published}&date={value}")
-    assert response.status_code == 400
-    issue = response.json()["issue"][0]
-    assert issue["expression"] == ["date"] and "2026" in issue["diagnostics"]
+    for value in ["2026-13", "yesterday", "ge2026-01-05T25:00"]:
+        response = _search(lab_token, f"{published}&date={value}")
+        assert response.status_code == 400, value
+        issue = response.json()["issue"][0]
+        assert issue["expression"] == ["date"] and "2026" in issue["diagnostics"]
