@@ -12,7 +12,7 @@ accepted (4xx); a 4xx writes nothing (invariant 9: no row of the record, access 
 changed or removed, no ALLOW trace; the DENY traces of refusals are expected). Examples are derandomised
 (the same ones on every run) and bounded: ``CARNET_STRESS_EXAMPLES`` per operation and mode (default 5;
 FHIR gets twelve times as many bodies) keeps the module around half a minute; raise it locally to search
-harder (``CARNET_STRESS_EXAMPLES=200`` ran clean before this was committed).
+harder (``CARNET_STRESS_EXAMPLES=60``, 9 minutes, ran clean before this was committed).
 """
 
 from __future__ import annotations
