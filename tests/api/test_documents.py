@@ -84,8 +84,8 @@ def test_errors_are_in_english_with_accept_language_en(world: World, lab_token: 
     english = http.post(
         "/api/documents", body, content_type=JSON, headers={**bearer(lab_token), "Accept-Language": "en"}
     )
-    assert french.json()["message"] == "Le titre du document est obligatoire."
-    assert english.json()["message"] == "The document title is required."
+    assert french.json()["message"] == "Champ invalide : title : ne doit pas être vide"
+    assert english.json()["message"] == "Invalid field: title: must not be blank"
 
 
 def test_establishment_lists_and_reads_its_own_documents(world: World, lab_token: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -172,7 +173,8 @@ def test_search_by_ins_in_a_post_body_returns_a_searchset(world: World, lab_toke
     doc_id = _publish(world, lab_token)
     response = Client().post(
         "/fhir/DocumentReference/_search",
-        {"patient.identifier": f"urn:oid:{world.patient.ins_oid}|{world.patient.ins_matricule}"},
+        urlencode({"patient.identifier": f"urn:oid:{world.patient.ins_oid}|{world.patient.ins_matricule}"}),
+        content_type="application/x-www-form-urlencoded",  # FHIR R4 §3.1.0.8
         headers=bearer(lab_token),
     )
     assert response.status_code == 200

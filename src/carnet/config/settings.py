@@ -294,6 +294,8 @@ CARNET_SMTP_RELAY_WINDOW_DAYS = env_int("CARNET_SMTP_RELAY_WINDOW_DAYS", 7)
 
 # Requests: JSON/FHIR deposits carry base64 contents (a 20 MB document is ~27 MB of JSON).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CARNET_UPLOAD_MAX_MEMORY", 30 * 1024 * 1024)
+# JSON bodies of the API and FHIR: nesting bound, checked on the raw bytes before parsing (carnet.api.bodies).
+CARNET_JSON_MAX_DEPTH = env_int("CARNET_JSON_MAX_DEPTH", 64)
 
 # Login protection (SPEC R-LC-12; [I] thresholds).
 CARNET_OTP_TTL_SECONDS = env_int("CARNET_OTP_TTL_SECONDS", 180)

@@ -64,8 +64,9 @@ def capability_statement() -> dict[str, Any]:
     }
 
 
-def _profile_resources() -> list[dict[str, object]]:
-    """The profile types served by ``fhir.profile_views`` (imported late: that module imports this one)."""
-    from carnet.fhir.profile_views import PROFILE_CAPABILITY_RESOURCES
+def _profile_resources() -> list[dict[str, Any]]:
+    """The profile types ``fhir.profile_views`` serves today: only those an establishment may read under the
+    matrix in force (imported late: that module imports this one)."""
+    from carnet.fhir.profile_views import profile_capability_resources
 
-    return list(PROFILE_CAPABILITY_RESOURCES)
+    return profile_capability_resources()

@@ -3,49 +3,119 @@ Immunization, Observation (vital signs).
 
 Same facade as the documents (``fhir.views``): OAuth2 bearer tokens of establishments only, patients by
 public id in GET URLs and by INS only in ``POST /fhir/<Type>/_search`` bodies. Reads go through
-``profile.ips`` (the profile and vitals selectors: THE policy decides, every read is traced). R-PML-1:
-professionals and establishments read the vaccinations only, as the policy allows (matrix, consent,
-blocking); the other types answer an empty searchset and 404 on read. Patients' sessions are not accepted
-here (bearer only): the holder gets the same resources in his International Patient Summary
-(``/espace/profil/synthese/ips.json``) and in the export (``fhir/ips.json``).
+``profile.ips`` (the profile and vitals selectors: THE policy decides, every read is traced).
+
+**Only what an establishment can read is served and advertised.** An establishment's software is the only
+caller this facade authenticates, so a type is served — listed in the CapabilityStatement and answered —
+when the policy lets the most favourable establishment (the holder's consent, not blocked, an activated
+space, normal mode) read its section under the matrix in force today (``served_types``). R-PML-1 keeps
+allergies, treatments, diseases and measures from professionals and establishments (they reach them only
+through a saved profile summary, DOCPAT08): those types are never served here. Vaccinations are, when the
+matrix gives establishments the "Note de vaccination" (87273-9): the shipped matrix has no row for software
+acting without a profession (R-MAT-2, docs/subsystems/access.md), so it serves none until it does. A type
+not served answers like an unknown one (404 ``not-supported``). The holder gets every type in his
+International Patient Summary (``/espace/profil/synthese/ips.json``) and in the export (``fhir/ips.json``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
 
+from carnet.access import policy
+from carnet.access.facts import (
+    Action,
+    ActorFacts,
+    Consent,
+    ConsentKind,
+    PatientFacts,
+    RequestContext,
+    SpaceStatus,
+)
+from carnet.common.actors import ActorKind
 from carnet.common.errors import NotFoundOrForbidden
 from carnet.profile import ips
 
+from .http import fhir_endpoint
 from .responses import fhir_response, operation_outcome
 from .views import _authenticate, _BadSearch, _not_found, _search_patient
 
 PROFILE_TYPES = tuple(ips.PROFILE_RESOURCE_TYPES)
 TYPE_PATTERN = "|".join(PROFILE_TYPES)
 
-# CapabilityStatement entries of these types (``fhir.capability`` adds them to ``rest[0].resource``).
-PROFILE_CAPABILITY_RESOURCES: list[dict[str, Any]] = [
-    {
-        "type": resource_type,
-        "interaction": [{"code": "read"}, {"code": "search-type"}],
-        "searchParam": [
-            {"name": "patient", "type": "reference", "documentation": "Patient public id (GET)"},
-            {
-                "name": "patient.identifier",
-                "type": "token",
-                "documentation": f"INS system|value: POST {resource_type}/_search only",
-            },
-        ],
-        "documentation": "R-PML-1: professionals and establishments read Immunization only, as the policy allows.",
-    }
-    for resource_type in PROFILE_TYPES
-]
+# What each type holds (CapabilityStatement ``rest.resource.documentation``).
+DOCUMENTATION = {
+    "AllergyIntolerance": "Allergies and intolerances of the holder's medical profile (section ALLERGIES). "
+    "R-PML-1: they reach professionals only through a saved profile summary (DOCPAT08).",
+    "MedicationStatement": "Current and past treatments of the holder's medical profile (section "
+    "TREATMENTS). R-PML-1: they reach professionals only through a saved profile summary (DOCPAT08).",
+    "Condition": "Diseases and long-term conditions of the holder's medical profile (section DISEASES). "
+    "R-PML-1: they reach professionals only through a saved profile summary (DOCPAT08).",
+    "Immunization": "The holder's vaccinations, entered by him or by professionals (R-PML-1: shared with "
+    "authorised professionals). Read under the matrix cell of the 'Note de vaccination' (J07 87273-9), the "
+    "holder's consent and blocking, like a document (R-MAT-1, R-AC-11/12, R-BLK-2); every read is traced.",
+    "Observation": "Measures the holder records: weight, height, blood pressure, heart rate... (category "
+    "vital-signs, LOINC codes). R-PML-1: they reach professionals only through a saved profile summary.",
+}
+_PROBE = "capability-probe"
+
+
+def establishment_may_read(resource_type: str) -> policy.Decision:
+    """The policy's answer for the most favourable establishment (consent, not blocked, activated space,
+    normal mode) reading this type's section today: the facade serves the type only if it allows."""
+    actor = ActorFacts(kind=ActorKind.ORGANISATION, id=_PROBE, organisation_id=_PROBE)
+    patient = PatientFacts(
+        patient_id=_PROBE,
+        holder_id=f"{_PROBE}-holder",
+        space_status=SpaceStatus.ACTIVATED,
+        consents=(Consent(subject_id=_PROBE, kind=ConsentKind.CARE_TEAM),),
+    )
+    section = str(ips.PROFILE_RESOURCE_TYPES[resource_type])
+    context = RequestContext.current(Action.PROFILE_READ, section=section)
+    return policy.decide(actor, patient, None, context)
+
+
+def served_types() -> list[str]:
+    """The profile types an establishment may read under today's matrix (see the module docstring)."""
+    return [t for t in PROFILE_TYPES if establishment_may_read(t)]
+
+
+def profile_capability_resources() -> list[dict[str, Any]]:
+    """CapabilityStatement entries of the types served (``fhir.capability`` adds them to ``rest[0].resource``)."""
+    return [
+        {
+            "type": resource_type,
+            "documentation": DOCUMENTATION[resource_type],
+            "interaction": [{"code": "read"}, {"code": "search-type"}],
+            "searchParam": [
+                {"name": "patient", "type": "reference", "documentation": "Patient public id (GET)"},
+                {
+                    "name": "patient.identifier",
+                    "type": "token",
+                    "documentation": f"INS system|value: POST {resource_type}/_search only",
+                },
+            ],
+        }
+        for resource_type in served_types()
+    ]
+
+
+def _served_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A type not served answers like an unknown type (404 ``not-supported``), whatever the method."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, resource_type: str, **kwargs: Any) -> HttpResponse:
+        if resource_type not in served_types():
+            return unsupported_type(resource_type)
+        return view(request, resource_type, **kwargs)
+
+    return csrf_exempt(wrapper)  # bearer tokens only (fhir.http)
 
 
 def _searchset(
@@ -80,20 +150,22 @@ def _searchset(
     )
 
 
-@require_GET
+@_served_only
+@fhir_endpoint("GET")
 def profile_search(request: HttpRequest, resource_type: str) -> HttpResponse:
     """``GET /fhir/<Type>?patient=<public id>`` (an INS in the URL is refused: 400)."""
     return _searchset(request, resource_type, request.GET, allow_identifier=False)
 
 
-@csrf_exempt  # bearer tokens only: no cookie is ever accepted here
-@require_POST
+@_served_only
+@fhir_endpoint("POST", body="form")
 def profile_search_post(request: HttpRequest, resource_type: str) -> HttpResponse:
     """``POST /fhir/<Type>/_search`` (form body; ``patient.identifier=urn:oid:...|<INS>`` or ``patient``)."""
     return _searchset(request, resource_type, request.POST, allow_identifier=True)
 
 
-@require_GET
+@_served_only
+@fhir_endpoint("GET")
 def profile_read(request: HttpRequest, resource_type: str, resource_id: str) -> HttpResponse:
     """``GET /fhir/<Type>/<id>``: missing and refused answer the same 404 (the refusal is traced)."""
     principal = _authenticate(request)
@@ -108,9 +180,13 @@ def profile_read(request: HttpRequest, resource_type: str, resource_id: str) -> 
     return fhir_response(resource)
 
 
-@csrf_exempt
+@csrf_exempt  # bearer tokens only (fhir.http): no cookie is ever accepted here
 def unsupported(request: HttpRequest, resource_type: str, rest: str = "") -> HttpResponse:
     """Any other type or interaction: an OperationOutcome (404 ``not-supported``), never an HTML page."""
+    return unsupported_type(resource_type)
+
+
+def unsupported_type(resource_type: str) -> HttpResponse:
     return operation_outcome(
         _("Type de ressource ou interaction non pris en charge."),
         status=404,

@@ -32,6 +32,7 @@ from carnet.records.blobstore import blob_file_discard
 from carnet.records.models import Document
 
 from . import codes
+from .structure import StructureError, check_resource_types
 
 # records' field names → where they live in a DocumentReference (for OperationOutcome.expression).
 FIELD_PATHS = {
@@ -106,7 +107,10 @@ def _validate_bundle(data: Any) -> Any:
             status=400,
         )
     try:
+        check_resource_types(data)  # "Foo", 5, null, lists: the models would fail with a 500
         return Bundle.model_validate(data)
+    except StructureError as exc:
+        raise FhirInputError(exc.message, expression=exc.expression, issue="structure", status=400) from None
     except PydanticValidationError as exc:
         first = exc.errors()[0]
         raise FhirInputError(
@@ -114,6 +118,11 @@ def _validate_bundle(data: Any) -> Any:
             expression=_loc_path(tuple(first["loc"])),
             issue="required" if first.get("type") == "missing" else "structure",
             status=400,
+        ) from None
+    except (LookupError, TypeError, ValueError, AttributeError, RecursionError):
+        # anything else the models choke on is still a malformed Bundle, never a server error
+        raise FhirInputError(
+            _("Bundle : structure FHIR invalide."), expression="Bundle", issue="structure", status=400
         ) from None
 
 

@@ -8,17 +8,13 @@ search by INS is ``POST /fhir/DocumentReference/_search`` (form body), GET accep
 from __future__ import annotations
 
 import base64
-import json
-from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from carnet.api.bodies import FHIR_JSON_MEDIA_TYPES, BodyRefused, json_body
 from carnet.api.resolvers import patient_by_ins, patient_by_public_id
 from carnet.api.services import SCOPE_DOCUMENTS, ApiPrincipal, token_authenticate
 from carnet.common.errors import DomainError, NotFoundOrForbidden
@@ -26,8 +22,9 @@ from carnet.identity.models import Person
 from carnet.records import selectors
 from carnet.records.models import Document
 
-from . import codes
+from . import codes, dates
 from .capability import capability_statement
+from .http import asks_for_fhir_json, fhir_endpoint, refused_body, refuses_raw_content
 from .mapping import STATUS_IN, document_reference
 from .publication import FhirInputError, parse_publication, publish
 from .responses import fhir_response, operation_outcome
@@ -66,31 +63,23 @@ def _domain_error(exc: DomainError) -> HttpResponse:
     return operation_outcome(exc.message, status=422, issue="processing", expression=exc.field or "")
 
 
-@require_GET
+@fhir_endpoint("GET")
 def metadata(request: HttpRequest) -> HttpResponse:
     """``GET /fhir/metadata``: the CapabilityStatement (no authentication, as FHIR servers do)."""
     return fhir_response(capability_statement())
 
 
-@csrf_exempt  # bearer tokens only: no cookie is ever accepted here
-@require_POST
+@fhir_endpoint("POST", body="json")
 def transaction_endpoint(request: HttpRequest) -> HttpResponse:
-    """``POST /fhir/``: ITI-65 Provide Document Bundle. All or nothing (invariant 9)."""
+    """``POST /fhir/``: ITI-65 Provide Document Bundle. All or nothing (invariant 9). The body is bounded
+    (size, nesting) before it is parsed (``carnet.api.bodies``)."""
     principal = _authenticate(request)
     if isinstance(principal, HttpResponse):
         return principal
     try:
-        body = request.body
-    except Exception:  # RequestDataTooBig
-        return operation_outcome(
-            _("Bundle : requête trop volumineuse."), status=413, issue="too-long", expression="Bundle"
-        )
-    try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return operation_outcome(
-            _("Bundle : JSON invalide."), status=400, issue="structure", expression="Bundle"
-        )
+        data = json_body(request, FHIR_JSON_MEDIA_TYPES)
+    except BodyRefused as exc:
+        return refused_body(exc, expression="Bundle")
     try:
         publication = parse_publication(data)
         documents = publish(actor=principal.actor, publication=publication)
@@ -134,7 +123,7 @@ def _patient_of_document(document_id: str) -> int | None:
     return Document.objects.filter(public_id=wanted).values_list("patient_id", flat=True).first()
 
 
-@require_GET
+@fhir_endpoint("GET")
 def document_reference_read(request: HttpRequest, document_id: str) -> HttpResponse:
     """``GET /fhir/DocumentReference/<id>`` (traced ``CONSULT``)."""
     principal = _authenticate(request)
@@ -153,10 +142,10 @@ def document_reference_read(request: HttpRequest, document_id: str) -> HttpRespo
     return fhir_response(document_reference(document, patient))
 
 
-@require_GET
+@fhir_endpoint("GET", negotiate=refuses_raw_content)
 def binary_read(request: HttpRequest, document_id: str) -> HttpResponse:
-    """``GET /fhir/Binary/<id>``: the content (traced ``DOWNLOAD``). ``Accept: application/fhir+json``
-    answers a Binary resource (base64); otherwise the raw bytes with their media type."""
+    """``GET /fhir/Binary/<id>``: the content (traced ``DOWNLOAD``). ``Accept: application/fhir+json`` (or
+    ``_format=json``) answers a Binary resource (base64); otherwise the raw bytes with their media type."""
     principal = _authenticate(request)
     if isinstance(principal, HttpResponse):
         return principal
@@ -169,7 +158,7 @@ def binary_read(request: HttpRequest, document_id: str) -> HttpResponse:
         )
     except DomainError as exc:
         return _domain_error(exc)
-    if "json" in request.headers.get("Accept", ""):
+    if asks_for_fhir_json(request):
         return fhir_response(
             {
                 "resourceType": "Binary",
@@ -195,29 +184,13 @@ class _BadSearch(Exception):
         self.expression = expression
 
 
-def _date_filters(values: list[str]) -> list[tuple[str, date]]:
-    filters: list[tuple[str, date]] = []
-    for value in values:
-        prefix, rest = (
-            (value[:2], value[2:]) if value[:2] in {"eq", "lt", "le", "gt", "ge"} else ("eq", value)
-        )
-        try:
-            filters.append((prefix, date.fromisoformat(rest[:10])))
-        except ValueError:
-            raise _BadSearch(_("date : valeur invalide (ex. ge2026-01-01)."), "date") from None
-    return filters
-
-
-def _date_matches(moment: datetime, filters: list[tuple[str, date]]) -> bool:
-    day = timezone.localtime(moment).date()
-    checks = {
-        "eq": lambda d: day == d,
-        "lt": lambda d: day < d,
-        "le": lambda d: day <= d,
-        "gt": lambda d: day > d,
-        "ge": lambda d: day >= d,
-    }
-    return all(checks[prefix](value) for prefix, value in filters)
+def _date_filters(values: list[str]) -> list[list[dates.DateFilter]]:
+    try:
+        return dates.parse_all(values)
+    except dates.DateSearchError:
+        raise _BadSearch(
+            _("date : valeur invalide (ex. 2026, ge2026-12, lt2026-12-04T10:00:00+01:00)."), "date"
+        ) from None
 
 
 def _type_matches(document: Document, wanted: list[str]) -> bool:
@@ -244,7 +217,7 @@ def _search(request: HttpRequest, params: QueryDict, *, allow_identifier: bool) 
         if unknown:
             raise _BadSearch(_("status : « current » ou « superseded » attendu."), "status")
         types = [t for value in params.getlist("type") for t in value.split(",") if t]
-        dates = _date_filters(params.getlist("date"))
+        date_filters = _date_filters(params.getlist("date"))
     except _BadSearch as exc:
         return operation_outcome(exc.message, status=400, issue="invalid", expression=exc.expression)
     if patient is None:
@@ -261,7 +234,7 @@ def _search(request: HttpRequest, params: QueryDict, *, allow_identifier: bool) 
         for d in documents
         if (not wanted_status or d.status in wanted_status)
         and _type_matches(d, types)
-        and _date_matches(d.deposited_at, dates)
+        and dates.matches_all(d.deposited_at, date_filters)
     ]
     base = f"{settings.CARNET_BASE_URL}/fhir"
     return fhir_response(
@@ -305,14 +278,13 @@ def _search_patient(params: QueryDict, *, allow_identifier: bool) -> Person | No
         return None
 
 
-@require_http_methods(["GET"])
+@fhir_endpoint("GET")
 def document_reference_search(request: HttpRequest) -> HttpResponse:
     """``GET /fhir/DocumentReference?patient=<public id>&type=&date=ge2026-01-01&status=current``."""
     return _search(request, request.GET, allow_identifier=False)
 
 
-@csrf_exempt
-@require_POST
+@fhir_endpoint("POST", body="form")
 def document_reference_search_post(request: HttpRequest) -> HttpResponse:
     """``POST /fhir/DocumentReference/_search`` (form body; ``patient.identifier=urn:oid:...|<INS>``)."""
     return _search(request, request.POST, allow_identifier=True)

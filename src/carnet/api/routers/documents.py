@@ -92,7 +92,9 @@ def decode_base64(value: str, field: str = "content_base64") -> bytes:
 
 
 def _metadata(body: MetadataFields) -> dict[str, Any]:
-    return {k: v for k, v in body.dict(include=set(MetadataFields.model_fields)).items() if v is not None}
+    return {
+        k: v for k, v in body.model_dump(include=set(MetadataFields.model_fields)).items() if v is not None
+    }
 
 
 def _reader(request: HttpRequest, patient: Person) -> tuple[Actor, Professional | None]:
