@@ -7,7 +7,8 @@ Two phases, so nothing is half-written (ARCHITECTURE invariant 9):
    one patient, attachments resolved, sizes and SHA-1 hashes) without writing anything;
 2. ``publish`` calls ``records.services.document_deposit`` / ``document_replace`` for every document inside
    ONE ``transaction.atomic()``; the first refusal rolls everything back (rows and traces) and the
-   encrypted files already written are removed. The error names the entry: ``Bundle.entry[2]...``.
+   encrypted files already written are removed (unless the COMMIT itself failed: then the rows may be
+   durable and the worker's sweep decides). The error names the entry: ``Bundle.entry[2]...``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError as PydanticValidationError
 
@@ -28,7 +28,7 @@ from carnet.common.actors import Actor
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.identity.models import Person
 from carnet.records import services as records
-from carnet.records.blobstore import blob_file_discard
+from carnet.records.blobstore import blob_transaction
 from carnet.records.models import Document
 
 from . import codes
@@ -414,7 +414,7 @@ def publish(*, actor: Actor, publication: Publication) -> list[Document]:
     """Phase 2: every deposit/replacement in one transaction; all or nothing."""
     created: list[Document] = []
     try:
-        with transaction.atomic():
+        with blob_transaction():  # the files of a rolled-back Bundle go; a failed COMMIT keeps them
             for entry in publication.documents:
                 try:
                     if entry.replaces is not None:
@@ -441,11 +441,6 @@ def publish(*, actor: Actor, publication: Publication) -> list[Document]:
                 except DomainError as exc:
                     raise _Rollback(_entry_error(entry, exc)) from exc
                 created.append(document)
-    except BaseException as exc:
-        for document in created:  # the rows are rolled back; their encrypted files must go too
-            if document.blob is not None:
-                blob_file_discard(document.blob)
-        if isinstance(exc, _Rollback):
-            raise exc.error from None
-        raise
+    except _Rollback as exc:
+        raise exc.error from None
     return created

@@ -5,6 +5,9 @@ Each service validates everything first (a ``DomainError`` names the field and t
 policy through ``carnet.access.gateway`` (invariant 1), then writes in ONE transaction with its trace
 (invariant 2). A refused act writes nothing but a ``DENY`` trace; a refused deposit leaves no Document
 row, no Blob row and no blob file (invariant 9).
+
+Under faults (issue 13): a deposit's blob file is removed only when its transaction is known not to have
+committed (``blobstore.blob_transaction``; the worker's sweep decides the unknown cases).
 """
 
 from __future__ import annotations
@@ -43,9 +46,9 @@ from carnet.notifications.services import notify
 
 from . import codes, formats
 from . import messages as _messages  # noqa: F401  (registers the e-mail templates)
-from .blobstore import blob_delete, blob_file_discard, blob_put
+from .blobstore import blob_delete, blob_put, blob_transaction
 from .hidden import hidden_from_a_patient_side_viewer
-from .models import AuthorKind, Blob, Document, DocumentStatus
+from .models import AuthorKind, Document, DocumentStatus
 from .notices import new_document_notify
 from .sealing import seal_for
 
@@ -408,78 +411,73 @@ def _store(
     decision: Decision,
     replaces: Document | None = None,
 ) -> Document:
-    """Encrypt the content and write the row and its trace in one transaction. On any failure the
-    encrypted file is removed too: nothing half-written (invariant 9)."""
-    blob: Blob | None = None
+    """Encrypt the content and write the row and its trace in one transaction. If that transaction fails
+    before its commit, the encrypted file is removed too: nothing half-written (invariant 9). If the
+    commit itself fails, the file stays (the row may be durable): ``blobs_sweep`` decides later."""
     now = clock.now()
     invisible_until = (
         invisible_until_for(now) if Confidentiality.INVISIBLE_PATIENT in meta.confidentiality else None
     )
-    try:
-        with transaction.atomic():
-            blob = blob_put(patient_id=scope.patient_id, content=content, media_type=meta.media_type)
-            document = Document.objects.create(
-                patient_id=scope.patient_id,
-                class_code=meta.class_code,
-                type_code=meta.type_code,
-                title=meta.title,
-                confidentiality=list(meta.confidentiality),
-                practice_setting=meta.practice_setting,
-                facility_type=meta.facility_type,
-                author_kind=author_kind,
-                author_professional=scope.professional,
-                author_organisation=scope.organisation,
-                author_person=scope.acting_person if author_kind == AuthorKind.PATIENT else None,
-                author_specialty=meta.author_specialty,
-                service_start=meta.service_start,
-                status=DocumentStatus.APPROVED,
-                replaces=replaces,
-                blob=blob,
-                media_type=meta.media_type,
-                size=len(content),
-                deposited_at=now,
-                deposited_by=str(scope.actor.id)[:64],
-                deposited_by_kind=str(scope.actor.kind),
-                invisible_until=invisible_until,
-                patient_category=meta.category,
-            )
-            if replaces is not None:
-                Document.objects.filter(pk=replaces.pk).update(status=DocumentStatus.DEPRECATED)
-                replaces.status = DocumentStatus.DEPRECATED
-            # The old version's id goes in the new version's trace only if every viewer of that trace may
-            # see the old version; otherwise in a trace of its own, about the old version (issue 12, item 2).
-            named = replaces is not None and not hidden_from_a_patient_side_viewer(replaces, now=now)
+    with blob_transaction():
+        blob = blob_put(patient_id=scope.patient_id, content=content, media_type=meta.media_type)
+        document = Document.objects.create(
+            patient_id=scope.patient_id,
+            class_code=meta.class_code,
+            type_code=meta.type_code,
+            title=meta.title,
+            confidentiality=list(meta.confidentiality),
+            practice_setting=meta.practice_setting,
+            facility_type=meta.facility_type,
+            author_kind=author_kind,
+            author_professional=scope.professional,
+            author_organisation=scope.organisation,
+            author_person=scope.acting_person if author_kind == AuthorKind.PATIENT else None,
+            author_specialty=meta.author_specialty,
+            service_start=meta.service_start,
+            status=DocumentStatus.APPROVED,
+            replaces=replaces,
+            blob=blob,
+            media_type=meta.media_type,
+            size=len(content),
+            deposited_at=now,
+            deposited_by=str(scope.actor.id)[:64],
+            deposited_by_kind=str(scope.actor.kind),
+            invisible_until=invisible_until,
+            patient_category=meta.category,
+        )
+        if replaces is not None:
+            Document.objects.filter(pk=replaces.pk).update(status=DocumentStatus.DEPRECATED)
+            replaces.status = DocumentStatus.DEPRECATED
+        # The old version's id goes in the new version's trace only if every viewer of that trace may
+        # see the old version; otherwise in a trace of its own, about the old version (issue 12, item 2).
+        named = replaces is not None and not hidden_from_a_patient_side_viewer(replaces, now=now)
+        trace(
+            actor=scope.actor,
+            action="REPLACE" if replaces is not None else "DEPOSIT",
+            patient_id=scope.patient_id,
+            group="documents",
+            object_type="document",
+            object_id=str(document.public_id),
+            mode=str(scope.mode),
+            details={
+                "rule": decision.rule,
+                # never the type or the title: a trace must not reveal a hidden document's nature
+                "confidentiality": list(meta.confidentiality),
+                **({"replaces": str(replaces.public_id)} if named and replaces is not None else {}),
+            },
+        )
+        if replaces is not None and not named:
             trace(
                 actor=scope.actor,
-                action="REPLACE" if replaces is not None else "DEPOSIT",
+                action="REPLACE",
                 patient_id=scope.patient_id,
                 group="documents",
                 object_type="document",
-                object_id=str(document.public_id),
+                object_id=str(replaces.public_id),
                 mode=str(scope.mode),
-                details={
-                    "rule": decision.rule,
-                    # never the type or the title: a trace must not reveal a hidden document's nature
-                    "confidentiality": list(meta.confidentiality),
-                    **({"replaces": str(replaces.public_id)} if named and replaces is not None else {}),
-                },
+                details={"rule": decision.rule, "replaced_by": str(document.public_id)},
             )
-            if replaces is not None and not named:
-                trace(
-                    actor=scope.actor,
-                    action="REPLACE",
-                    patient_id=scope.patient_id,
-                    group="documents",
-                    object_type="document",
-                    object_id=str(replaces.public_id),
-                    mode=str(scope.mode),
-                    details={"rule": decision.rule, "replaced_by": str(document.public_id)},
-                )
-            new_document_notify(document)  # R-NOT-1 "nouveau document", grouped (records.notices)
-    except BaseException:
-        if blob is not None:
-            blob_file_discard(blob)
-        raise
+        new_document_notify(document)  # R-NOT-1 "nouveau document", grouped (records.notices)
     return document
 
 
