@@ -21,11 +21,12 @@ from carnet.common import clock
 from carnet.common.actors import Actor, ActorKind
 from carnet.fhir.publication import parse_publication, publish
 from carnet.messaging.models import Attachment
-from carnet.records import blobstore
+from carnet.records import blobstore, idempotency
+from carnet.records import services as records
 from carnet.records.models import Blob, Document
 from tests.fhir.helpers import bundle
 from tests.messaging.builders import pdf_file, pro_writes
-from tests.records.helpers import PDF, World, deposit_pdf, make_world
+from tests.records.helpers import PDF, World, deposit_pdf, make_world, pro_actor
 
 
 def _files() -> list[Path]:
@@ -68,6 +69,29 @@ def test_a_commit_error_after_the_commit_is_durable_keeps_the_documents_file(
     clock.freeze(datetime.now(tz=UTC))
     assert blobstore.blobs_sweep(older_than_seconds=0) == 0  # the sweep asks the row: it stays
     assert blobstore.blob_get(document.blob) == PDF
+
+
+def test_a_retry_after_a_lost_commit_answer_gets_the_committed_document(
+    world: World, lost_commit_answer: Any
+) -> None:
+    """The client saw an error; it retries with its idempotency key and gets the document that committed."""
+    key = idempotency.api_key("retry-after-lost-commit")
+    assert key is not None
+    deposit = {
+        "key": key,
+        "actor": pro_actor(world.gp),
+        "patient_id": world.patient.pk,
+        "content": PDF,
+        "declared_media_type": "application/pdf",
+        "type_code": "11488-4",
+        "title": "Compte rendu",
+    }
+    lost_commit_answer()
+    with pytest.raises(OperationalError):
+        records.document_deposit_once(**deposit)
+    document, replayed = records.document_deposit_once(**deposit)
+    assert replayed and Document.objects.filter(patient_id=world.patient.pk).count() == 1
+    assert document.blob is not None and blobstore.blob_get(document.blob) == PDF
 
 
 def test_a_real_rollback_removes_the_file(world: World, monkeypatch: pytest.MonkeyPatch) -> None:

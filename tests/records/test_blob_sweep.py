@@ -199,8 +199,9 @@ def now(clock: Any) -> datetime:
     return clock.freeze(datetime.now(tz=UTC))
 
 
-def test_the_worker_cycle_runs_the_sweep() -> None:
-    assert "records.blobs_sweep" in CYCLE_TASKS and "records.blobs_sweep" in load_tasks()
+def test_the_worker_cycle_runs_the_sweep_and_the_key_purge() -> None:
+    assert {"records.blobs_sweep", "records.deposit_keys_purge"} <= set(CYCLE_TASKS)
+    assert {"records.blobs_sweep", "records.deposit_keys_purge"} <= set(load_tasks())
 
 
 def test_orphan_tmp_and_bin_files_are_swept_and_committed_ones_kept(world: World, now: datetime) -> None:

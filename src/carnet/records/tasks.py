@@ -10,6 +10,7 @@ from django.core.cache import cache
 from carnet.config.tasks import task
 
 from .blobstore import blobs_sweep
+from .idempotency import purge_expired
 from .services import invisible_notices_send
 
 log = logging.getLogger("carnet.records.tasks")
@@ -37,3 +38,9 @@ def sweep_blobs() -> int | str:
     if not due:
         return "not due"
     return blobs_sweep()
+
+
+@task("records.deposit_keys_purge")
+def deposit_keys_purge() -> int:
+    """Issue 13: forget the JSON API's idempotency keys past ``CARNET_DEPOSIT_KEY_RETENTION_HOURS``."""
+    return purge_expired()
