@@ -461,7 +461,8 @@ def _entry_parts(patient_id: int, entry: DocumentEntry) -> dict[str, Any]:
 
 
 def _publish_entry(actor: Actor, publication: Publication, entry: DocumentEntry) -> Document:
-    patient_id = publication.patient.pk
+    """One deposit or replacement; under its ``masterIdentifier`` when it has one (a document already
+    published under it is answered, not published again)."""
     key = (
         IdempotencyKey(DepositKeyNamespace.FHIR_DOCUMENT, entry.master_identifier, "masterIdentifier")
         if entry.master_identifier
@@ -472,42 +473,25 @@ def _publish_entry(actor: Actor, publication: Publication, entry: DocumentEntry)
             uuid.UUID(entry.replaces)
         except ValueError:
             raise NotFoundOrForbidden(_("Document introuvable."), code="not_found") from None
-        if key is not None:
-            document, _replayed = records.document_replace_once(
-                key=key,
-                actor=actor,
-                patient_id=patient_id,
-                document_public_id=entry.replaces,
-                content=entry.content,
-                declared_media_type=entry.media_type,
-                **entry.metadata,
-            )
-            return document
-        return records.document_replace(
+        document, _replayed = records.document_replace_once(
+            key=key,
             actor=actor,
-            patient_id=patient_id,
+            patient_id=publication.patient.pk,
             document_public_id=entry.replaces,
             content=entry.content,
             declared_media_type=entry.media_type,
             **entry.metadata,
         )
-    if key is not None:
-        document, _replayed = records.document_deposit_once(
-            key=key,
-            actor=actor,
-            patient_id=patient_id,
-            content=entry.content,
-            declared_media_type=entry.media_type,
-            **entry.metadata,
-        )
         return document
-    return records.document_deposit(
+    document, _replayed = records.document_deposit_once(
+        key=key,
         actor=actor,
-        patient_id=patient_id,
+        patient_id=publication.patient.pk,
         content=entry.content,
         declared_media_type=entry.media_type,
         **entry.metadata,
     )
+    return document
 
 
 def publish(*, actor: Actor, publication: Publication) -> list[Document]:
