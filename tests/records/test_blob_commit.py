@@ -3,8 +3,8 @@ known not to have committed. An error raised AT the commit — here after the re
 durable, as when the connection drops before the server's answer arrives — must not cost a committed
 document its content; a real rollback still removes the file (invariant 9).
 
-These tests need real transactions (``transactional_db``): inside the test's own transaction a deposit's
-COMMIT would only be a savepoint release.
+The commit faults need real transactions (``transactional_db``): inside the test's own transaction a
+deposit's COMMIT would only be a savepoint release. The rollbacks are real either way (``db``).
 """
 
 from __future__ import annotations
@@ -35,7 +35,12 @@ def _files() -> list[Path]:
 
 
 @pytest.fixture
-def world(transactional_db: Any) -> World:
+def committed_world(transactional_db: Any) -> World:
+    return make_world()
+
+
+@pytest.fixture
+def world(db: Any) -> World:
     return make_world()
 
 
@@ -57,31 +62,27 @@ def lost_commit_answer(monkeypatch: pytest.MonkeyPatch) -> Any:
     return lambda: armed.append(True)
 
 
-def test_a_commit_error_after_the_commit_is_durable_keeps_the_documents_file(
-    world: World, lost_commit_answer: Any
+def test_a_commit_error_after_the_commit_is_durable_keeps_the_file_and_a_retry_gets_the_document(
+    committed_world: World, lost_commit_answer: Any
 ) -> None:
+    world = committed_world
     lost_commit_answer()
     with pytest.raises(OperationalError):
         deposit_pdf(world, world.gp)
     document = Document.objects.select_related("blob").get(patient_id=world.patient.pk)  # it did commit
-    assert document.blob is not None
-    assert blobstore.blob_get(document.blob) == PDF
+    assert document.blob is not None and blobstore.blob_get(document.blob) == PDF
     clock.freeze(datetime.now(tz=UTC))
     assert blobstore.blobs_sweep(older_than_seconds=0) == 0  # the sweep asks the row: it stays
     assert blobstore.blob_get(document.blob) == PDF
 
-
-def test_a_retry_after_a_lost_commit_answer_gets_the_committed_document(
-    world: World, lost_commit_answer: Any
-) -> None:
-    """The client saw an error; it retries with its idempotency key and gets the document that committed."""
+    # With an idempotency key, the client that saw the error retries and gets the document that committed.
     key = idempotency.api_key("retry-after-lost-commit")
     assert key is not None
     deposit = {
         "key": key,
         "actor": pro_actor(world.gp),
         "patient_id": world.patient.pk,
-        "content": PDF,
+        "content": PDF + b"%2",
         "declared_media_type": "application/pdf",
         "type_code": "11488-4",
         "title": "Compte rendu",
@@ -89,9 +90,31 @@ def test_a_retry_after_a_lost_commit_answer_gets_the_committed_document(
     lost_commit_answer()
     with pytest.raises(OperationalError):
         records.document_deposit_once(**deposit)
-    document, replayed = records.document_deposit_once(**deposit)
-    assert replayed and Document.objects.filter(patient_id=world.patient.pk).count() == 1
-    assert document.blob is not None and blobstore.blob_get(document.blob) == PDF
+    second = Document.objects.exclude(pk=document.pk).get(patient_id=world.patient.pk)
+    again, replayed = records.document_deposit_once(**deposit)
+    assert replayed and again.pk == second.pk
+    assert Document.objects.filter(patient_id=world.patient.pk).count() == 2
+    assert again.blob is not None and blobstore.blob_get(again.blob) == PDF + b"%2"
+
+
+def test_a_fhir_bundle_and_a_message_whose_commit_answer_is_lost_keep_their_files(
+    committed_world: World, lost_commit_answer: Any
+) -> None:
+    world = committed_world
+    actor = Actor(ActorKind.ORGANISATION, world.lab_org.finess, label=world.lab_org.name)
+    publication = parse_publication(bundle(world.patient, documents=2))
+    lost_commit_answer()
+    with pytest.raises(OperationalError):
+        publish(actor=actor, publication=publication)
+    documents = list(Document.objects.select_related("blob").filter(patient_id=world.patient.pk))
+    assert len(documents) == 2
+    assert all(d.blob is not None and blobstore.blob_get(d.blob) == PDF for d in documents)
+
+    lost_commit_answer()
+    with pytest.raises(OperationalError):
+        pro_writes(world, files=[pdf_file()])
+    attachment = Attachment.objects.select_related("blob").get()
+    assert attachment.blob is not None and blobstore.blob_get(attachment.blob) == PDF
 
 
 def test_a_real_rollback_removes_the_file(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -111,21 +134,9 @@ def test_a_real_rollback_removes_the_file(world: World, monkeypatch: pytest.Monk
     monkeypatch.setattr("carnet.records.services.new_document_notify", violate)
     with pytest.raises(IntegrityError):
         deposit_pdf(world, world.gp)
-    assert not Document.objects.exists() and not Blob.objects.exists()
+    assert not Document.objects.filter(patient_id=world.patient.pk).exists()
+    assert not Blob.objects.filter(patient_id=world.patient.pk).exists()
     assert _files() == []
-
-
-def test_a_fhir_bundle_whose_commit_answer_is_lost_keeps_its_files(
-    world: World, lost_commit_answer: Any
-) -> None:
-    actor = Actor(ActorKind.ORGANISATION, world.lab_org.finess, label=world.lab_org.name)
-    publication = parse_publication(bundle(world.patient, documents=2))
-    lost_commit_answer()
-    with pytest.raises(OperationalError):
-        publish(actor=actor, publication=publication)
-    documents = list(Document.objects.select_related("blob").filter(patient_id=world.patient.pk))
-    assert len(documents) == 2
-    assert all(d.blob is not None and blobstore.blob_get(d.blob) == PDF for d in documents)
 
 
 def test_a_fhir_bundle_rolled_back_leaves_no_file(world: World) -> None:
@@ -135,15 +146,6 @@ def test_a_fhir_bundle_rolled_back_leaves_no_file(world: World) -> None:
     publication = parse_publication(data)
     with pytest.raises(Exception, match="255"):
         publish(actor=actor, publication=publication)
-    assert not Document.objects.exists() and not Blob.objects.exists()
+    assert not Document.objects.filter(patient_id=world.patient.pk).exists()
+    assert not Blob.objects.filter(patient_id=world.patient.pk).exists()
     assert _files() == []
-
-
-def test_a_message_whose_commit_answer_is_lost_keeps_its_attachment(
-    world: World, lost_commit_answer: Any
-) -> None:
-    lost_commit_answer()
-    with pytest.raises(OperationalError):
-        pro_writes(world, files=[pdf_file()])
-    attachment = Attachment.objects.select_related("blob").get()
-    assert attachment.blob is not None and blobstore.blob_get(attachment.blob) == PDF

@@ -103,7 +103,7 @@ def agents(transactional_db: Any, tmp_path: Path) -> Iterator[Any]:
             "CARNET_MASTER_KEY": str(settings.CARNET_MASTER_KEY),
             "CARNET_AUDIT_SIGNING_KEY": str(settings.CARNET_AUDIT_SIGNING_KEY),
             "CARNET_TASK_BACKEND": "none",
-            "CARNET_BLOB_SWEEP_LOCK_TIMEOUT_SECONDS": "1",
+            "CARNET_BLOB_SWEEP_LOCK_TIMEOUT_SECONDS": "0.5",
             "AGENT_PATIENT_ID": str(world.patient.pk),
             "AGENT_RPPS": world.gp.rpps,
         }
