@@ -1,7 +1,8 @@
 """The periodic work loop behind ``carnet worker`` (and the demo's background thread).
 
 One cycle: deliver the outbox, build pending exports, apply lifecycle deadlines, sequence the
-transparency log and sign its head, push it to the witnesses, check the log (once a day).
+transparency log and sign its head, push it to the witnesses, check the log (once a day), remove orphan
+blob files and expired idempotency keys of deposits.
 Every step is idempotent and reads its work from the database, so a cycle may be interrupted at any
 point and simply run again (at-least-once, deduplicated by the steps themselves).
 """
@@ -27,6 +28,8 @@ CYCLE_TASKS = (
     "audit.witness_push",
     "audit.verify_log",
     "records.invisible_notices",
+    "records.blobs_sweep",
+    "records.deposit_keys_purge",
     "messaging.smtp_relay_pending",
     "agenda.appointment_reminders",
     "prevention.daily_reminders",

@@ -282,6 +282,13 @@ CARNET_TEMPORARY_CODE_MINUTES = env_int(
     "CARNET_TEMPORARY_CODE_MINUTES", 60
 )  # R-AC-16 [I] one-time code validity
 CARNET_TEMPORARY_ACCESS_HOURS = env_int("CARNET_TEMPORARY_ACCESS_HOURS", 24)  # R-AC-16 [I] access it grants
+# Deposits under faults (issue 13, docs/subsystems/records.md "Under faults"): orphan blob files are swept
+# once older than the grace (far longer than any transaction lives) and only after a claim on their id proves
+# no open transaction holds it; idempotency keys of the JSON API are kept for the retention.
+CARNET_BLOB_SWEEP_GRACE_SECONDS = env_int("CARNET_BLOB_SWEEP_GRACE_SECONDS", 3600)
+CARNET_BLOB_SWEEP_INTERVAL_SECONDS = env_int("CARNET_BLOB_SWEEP_INTERVAL_SECONDS", 900)
+CARNET_BLOB_SWEEP_LOCK_TIMEOUT_SECONDS = float(env("CARNET_BLOB_SWEEP_LOCK_TIMEOUT_SECONDS", "2"))
+CARNET_DEPOSIT_KEY_RETENTION_HOURS = env_int("CARNET_DEPOSIT_KEY_RETENTION_HOURS", 48)
 
 # Messaging (SPEC §5; [I] limits: SPEC §12.3 leaves the attachment size open).
 CARNET_MESSAGE_ATTACHMENTS_MAX_BYTES = env_int("CARNET_MESSAGE_ATTACHMENTS_MAX_BYTES", 10 * 1024 * 1024)

@@ -7,7 +7,14 @@ Two phases, so nothing is half-written (ARCHITECTURE invariant 9):
    one patient, attachments resolved, sizes and SHA-1 hashes) without writing anything;
 2. ``publish`` calls ``records.services.document_deposit`` / ``document_replace`` for every document inside
    ONE ``transaction.atomic()``; the first refusal rolls everything back (rows and traces) and the
-   encrypted files already written are removed. The error names the entry: ``Bundle.entry[2]...``.
+   encrypted files already written are removed (unless the COMMIT itself failed: then the rows may be
+   durable and the worker's sweep decides). The error names the entry: ``Bundle.entry[2]...``.
+
+Retries (issue 13): a DocumentReference's ``masterIdentifier`` and the SubmissionSet's unique id
+(``List.identifier`` with ``use = official``) are idempotency keys of the depositor
+(``records.idempotency``): the same Bundle sent again answers the first documents, a document already
+published under its ``masterIdentifier`` is not published twice, and an identifier reused for other
+content is refused (422 naming it).
 """
 
 from __future__ import annotations
@@ -20,16 +27,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError as PydanticValidationError
 
 from carnet.common.actors import Actor
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.identity.models import Person
+from carnet.records import idempotency
 from carnet.records import services as records
-from carnet.records.blobstore import blob_file_discard
-from carnet.records.models import Document
+from carnet.records.blobstore import blob_transaction
+from carnet.records.idempotency import IdempotencyKey
+from carnet.records.models import DepositKeyNamespace, Document
 
 from . import codes
 from .structure import StructureError, check_resource_types
@@ -47,6 +55,7 @@ FIELD_PATHS = {
     "content": "content[0].attachment",
     "ins": "subject",
     "document": "relatesTo[0].target",
+    "masterIdentifier": "masterIdentifier",
 }
 
 
@@ -73,6 +82,7 @@ class DocumentEntry:
     replaces: str | None = None
     binary_index: int | None = None
     title_path: str = "description"  # where the title came from, for OperationOutcome.expression
+    master_identifier: str = ""  # "system|value": the document's idempotency key (issue 13)
 
 
 @dataclass
@@ -80,6 +90,8 @@ class Publication:
     patient: Person
     documents: list[DocumentEntry] = field(default_factory=list)
     entry_kinds: list[str] = field(default_factory=list)  # resourceType of each entry, in order
+    submission_id: str = ""  # the SubmissionSet's unique id, "system|value": the Bundle's idempotency key
+    submission_path: str = ""  # where it is, for OperationOutcome.expression
 
 
 def _loc_path(loc: tuple[Any, ...]) -> str:
@@ -263,6 +275,7 @@ def parse_publication(data: Any) -> Publication:
         submission.get("subject"), submission, f"Bundle.entry[{list_index}].resource.subject"
     )
     publication = Publication(patient=patient, entry_kinds=kinds)
+    publication.submission_id, publication.submission_path = _submission_id(submission, list_index)
     used_binaries: set[str] = set()
     limit = records.professional_upload_max_bytes()
     for index, resource, full_url in refs:
@@ -379,6 +392,9 @@ def parse_publication(data: Any) -> Publication:
                 replaces=replaces,
                 binary_index=binary_index,
                 title_path=title_path,
+                master_identifier=_identifier_key(
+                    resource.get("masterIdentifier"), f"{base}.masterIdentifier"
+                ),
             )
         )
     unused = set(binaries) - used_binaries
@@ -390,6 +406,29 @@ def parse_publication(data: Any) -> Publication:
             issue="business-rule",
         )
     return publication
+
+
+def _identifier_key(identifier: Any, expression: str) -> str:
+    """An Identifier used as an idempotency key: ``system|value`` (a value is required)."""
+    if not identifier:
+        return ""
+    value = str(identifier.get("value") or "").strip()
+    if not value:
+        raise FhirInputError(
+            _("%(path)s : élément obligatoire.") % {"path": f"{expression}.value"},
+            expression=f"{expression}.value",
+            issue="required",
+        )
+    return f"{identifier.get('system') or ''}|{value}"
+
+
+def _submission_id(submission: dict[str, Any], list_index: int) -> tuple[str, str]:
+    """IHE MHD: the SubmissionSet's uniqueId is its ``identifier`` with ``use = official``."""
+    for i, identifier in enumerate(submission.get("identifier") or []):
+        if isinstance(identifier, dict) and identifier.get("use") == "official":
+            path = f"Bundle.entry[{list_index}].resource.identifier[{i}]"
+            return _identifier_key(identifier, path), path
+    return "", ""
 
 
 def _entry_error(entry: DocumentEntry, exc: DomainError) -> FhirInputError:
@@ -419,42 +458,115 @@ class _Rollback(Exception):
         self.error = error
 
 
+def _entry_parts(patient_id: int, entry: DocumentEntry) -> dict[str, Any]:
+    return idempotency.deposit_request_parts(
+        operation=f"replace:{entry.replaces}" if entry.replaces is not None else "deposit",
+        patient_id=patient_id,
+        content=entry.content,
+        filename="",
+        media_type=entry.media_type,
+        metadata=entry.metadata,
+    )
+
+
+def _publish_entry(actor: Actor, publication: Publication, entry: DocumentEntry) -> Document:
+    """One deposit or replacement; under its ``masterIdentifier`` when it has one (a document already
+    published under it is answered, not published again)."""
+    key = (
+        IdempotencyKey(DepositKeyNamespace.FHIR_DOCUMENT, entry.master_identifier, "masterIdentifier")
+        if entry.master_identifier
+        else None
+    )
+    if entry.replaces is not None:
+        try:
+            uuid.UUID(entry.replaces)
+        except ValueError:
+            raise NotFoundOrForbidden(_("Document introuvable."), code="not_found") from None
+        document, _replayed = records.document_replace_once(
+            key=key,
+            actor=actor,
+            patient_id=publication.patient.pk,
+            document_public_id=entry.replaces,
+            content=entry.content,
+            declared_media_type=entry.media_type,
+            **entry.metadata,
+        )
+        return document
+    document, _replayed = records.document_deposit_once(
+        key=key,
+        actor=actor,
+        patient_id=publication.patient.pk,
+        content=entry.content,
+        declared_media_type=entry.media_type,
+        **entry.metadata,
+    )
+    return document
+
+
 def publish(*, actor: Actor, publication: Publication) -> list[Document]:
-    """Phase 2: every deposit/replacement in one transaction; all or nothing."""
+    """Phase 2: every deposit/replacement in one transaction; all or nothing. A Bundle whose SubmissionSet
+    unique id was already published by this depositor with the same content answers the first documents
+    (nothing written); a document whose ``masterIdentifier`` was already published is not published again."""
+    set_key = (
+        IdempotencyKey(
+            DepositKeyNamespace.FHIR_SUBMISSION, publication.submission_id, publication.submission_path
+        )
+        if publication.submission_id
+        else None
+    )
+    fingerprint = (
+        idempotency.request_hash(
+            {
+                "patient": publication.patient.pk,
+                "documents": [
+                    {**_entry_parts(publication.patient.pk, e), "masterIdentifier": e.master_identifier}
+                    for e in publication.documents
+                ],
+            }
+        )
+        if set_key is not None
+        else ""
+    )
     created: list[Document] = []
     try:
-        with transaction.atomic():
+        if set_key is not None:
+            earlier = idempotency.lookup(actor, set_key)
+            if earlier is not None:
+                idempotency.check_same_request(earlier, fingerprint, set_key)
+                return idempotency.documents_of(earlier)
+        with blob_transaction():  # the files of a rolled-back Bundle go; a failed COMMIT keeps them
+            row = (
+                idempotency.claim(
+                    actor=actor, key=set_key, patient_id=publication.patient.pk, fingerprint=fingerprint
+                )
+                if set_key is not None
+                else None
+            )
             for entry in publication.documents:
                 try:
-                    if entry.replaces is not None:
-                        try:
-                            uuid.UUID(entry.replaces)
-                        except ValueError:
-                            raise NotFoundOrForbidden(_("Document introuvable."), code="not_found") from None
-                        document = records.document_replace(
-                            actor=actor,
-                            patient_id=publication.patient.pk,
-                            document_public_id=entry.replaces,
-                            content=entry.content,
-                            declared_media_type=entry.media_type,
-                            **entry.metadata,
-                        )
-                    else:
-                        document = records.document_deposit(
-                            actor=actor,
-                            patient_id=publication.patient.pk,
-                            content=entry.content,
-                            declared_media_type=entry.media_type,
-                            **entry.metadata,
-                        )
+                    document = _publish_entry(actor, publication, entry)
                 except DomainError as exc:
                     raise _Rollback(_entry_error(entry, exc)) from exc
                 created.append(document)
-    except BaseException as exc:
-        for document in created:  # the rows are rolled back; their encrypted files must go too
-            if document.blob is not None:
-                blob_file_discard(document.blob)
-        if isinstance(exc, _Rollback):
-            raise exc.error from None
-        raise
+            if row is not None:
+                idempotency.settle(row, created)
+    except _Rollback as exc:
+        raise exc.error from None
+    except idempotency.Replayed as replay:  # a concurrent identical Bundle committed first
+        return idempotency.documents_of(replay.row)
+    except NotFoundOrForbidden:
+        raise FhirInputError(
+            _("%(path)s : introuvable ou non autorisé.") % {"path": "Bundle"},
+            expression="Bundle",
+            issue="not-found",
+            status=404,
+        ) from None
+    except DomainError as exc:  # the SubmissionSet's id reused for another Bundle
+        raise FhirInputError(
+            _("%(path)s : %(reason)s")
+            % {"path": set_key.field if set_key else "Bundle", "reason": exc.message},
+            expression=set_key.field if set_key else "Bundle",
+            issue="business-rule",
+            status=422,
+        ) from None
     return created

@@ -42,7 +42,7 @@ from carnet.records import codes as record_codes
 from carnet.records import formats
 from carnet.records import selectors as record_selectors
 from carnet.records import services as record_services
-from carnet.records.blobstore import blob_delete, blob_file_discard, blob_get, blob_put
+from carnet.records.blobstore import blob_delete, blob_get, blob_put, blob_transaction
 from carnet.records.minor_secrecy import documents_hide_from_representatives
 from carnet.records.models import Blob, Document
 
@@ -548,15 +548,11 @@ def _trace_draft(act: _Act, message: Message, action: str) -> None:
 
 
 def _run(act_body: Any) -> Any:
-    """Run ``act_body(created_blobs)`` in one transaction; on failure remove the blob files it wrote."""
+    """Run ``act_body(created_blobs)`` in one transaction; if it fails before its commit, remove the blob
+    files it wrote (a failed commit keeps them for the sweep: the rows may be durable, issue 13)."""
     created: list[Blob] = []
-    try:
-        with transaction.atomic():
-            return act_body(created)
-    except BaseException:
-        for blob in created:
-            blob_file_discard(blob)
-        raise
+    with blob_transaction():
+        return act_body(created)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .blobstore import blobs_delete_for_patient
-from .models import Document
+from .models import DepositKey, Document
 
 if TYPE_CHECKING:
     from carnet.spaces.erasure import ErasureContext
@@ -22,4 +22,5 @@ def erase_records(ctx: ErasureContext) -> None:
     documents = Document.objects.filter(patient_id=ctx.patient_id)
     documents.exclude(replaces=None).update(replaces=None)  # versions protect each other
     documents.delete()
+    DepositKey.objects.filter(patient_id=ctx.patient_id).delete()  # idempotency keys used on this record
     blobs_delete_for_patient(ctx.patient_id)

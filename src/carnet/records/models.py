@@ -115,3 +115,42 @@ class Document(models.Model):
     @property
     def system_document(self) -> bool:
         return self.author_kind == AuthorKind.SYSTEM
+
+
+class DepositKeyNamespace(models.TextChoices):
+    """Where an idempotency key of a deposit comes from (issue 13, ``records.idempotency``)."""
+
+    API = "api", "Idempotency-Key"  # JSON API header, kept CARNET_DEPOSIT_KEY_RETENTION_HOURS
+    FHIR_DOCUMENT = "fhir-document", "DocumentReference.masterIdentifier"  # for as long as the record
+    FHIR_SUBMISSION = "fhir-submission", "SubmissionSet (List.identifier official)"  # same
+
+
+class DepositKey(models.Model):
+    """One idempotency key of one depositor, and the documents its first request created (issue 13).
+
+    Only keyed hashes are stored (``records.idempotency``): of the key, a client's string that must not
+    carry health data but might, and of the request's canonical content (to tell a retry from another
+    request), never the request. The unique constraint, not a check before the insert, is what makes two
+    concurrent retries give one document: the second insert waits for the first transaction and fails
+    once it commits. ``patient_id`` ties the row to the record it was used on, so the space's erasure
+    deletes it (``records.erasure``); lookups go by depositor and key (the table can be distributed by
+    ``depositor``)."""
+
+    patient_id = models.BigIntegerField(db_index=True)
+    depositor = models.CharField(max_length=100)  # the depositing actor, "<kind>:<id>" (FINESS, RPPS, ...)
+    namespace = models.CharField(max_length=16, choices=DepositKeyNamespace.choices)
+    key_hash = models.CharField(max_length=64)
+    request_hash = models.CharField(max_length=64)
+    documents = models.JSONField(default=list)  # public ids of the documents, in the first answer's order
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)  # None: as long as the record
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["depositor", "namespace", "key_hash"], name="records_depositkey_unique"
+            )
+        ]
+
+    def __str__(self) -> str:  # never the key
+        return f"DepositKey {self.pk} ({self.namespace})"

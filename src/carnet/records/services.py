@@ -5,6 +5,11 @@ Each service validates everything first (a ``DomainError`` names the field and t
 policy through ``carnet.access.gateway`` (invariant 1), then writes in ONE transaction with its trace
 (invariant 2). A refused act writes nothing but a ``DENY`` trace; a refused deposit leaves no Document
 row, no Blob row and no blob file (invariant 9).
+
+Under faults (issue 13): a deposit's blob file is removed only when its transaction is known not to have
+committed (``blobstore.blob_transaction``; the worker's sweep decides the unknown cases), and
+``document_deposit_once`` / ``document_replace_once`` honour an idempotency key (``records.idempotency``):
+a retry answers the first document, without a second deposit, trace or notification.
 """
 
 from __future__ import annotations
@@ -41,11 +46,12 @@ from carnet.identity.models import Organisation
 from carnet.notifications.models import Channel
 from carnet.notifications.services import notify
 
-from . import codes, formats
+from . import codes, formats, idempotency
 from . import messages as _messages  # noqa: F401  (registers the e-mail templates)
-from .blobstore import blob_delete, blob_file_discard, blob_put
+from .blobstore import blob_delete, blob_put, blob_transaction
 from .hidden import hidden_from_a_patient_side_viewer
-from .models import AuthorKind, Blob, Document, DocumentStatus
+from .idempotency import IdempotencyKey
+from .models import AuthorKind, DepositKey, Document, DocumentStatus
 from .notices import new_document_notify
 from .sealing import seal_for
 
@@ -407,79 +413,77 @@ def _store(
     content: bytes,
     decision: Decision,
     replaces: Document | None = None,
+    key_row: DepositKey | None = None,
 ) -> Document:
-    """Encrypt the content and write the row and its trace in one transaction. On any failure the
-    encrypted file is removed too: nothing half-written (invariant 9)."""
-    blob: Blob | None = None
+    """Encrypt the content and write the row and its trace in one transaction. If that transaction fails
+    before its commit, the encrypted file is removed too: nothing half-written (invariant 9). If the
+    commit itself fails, the file stays (the row may be durable): ``blobs_sweep`` decides later."""
     now = clock.now()
     invisible_until = (
         invisible_until_for(now) if Confidentiality.INVISIBLE_PATIENT in meta.confidentiality else None
     )
-    try:
-        with transaction.atomic():
-            blob = blob_put(patient_id=scope.patient_id, content=content, media_type=meta.media_type)
-            document = Document.objects.create(
-                patient_id=scope.patient_id,
-                class_code=meta.class_code,
-                type_code=meta.type_code,
-                title=meta.title,
-                confidentiality=list(meta.confidentiality),
-                practice_setting=meta.practice_setting,
-                facility_type=meta.facility_type,
-                author_kind=author_kind,
-                author_professional=scope.professional,
-                author_organisation=scope.organisation,
-                author_person=scope.acting_person if author_kind == AuthorKind.PATIENT else None,
-                author_specialty=meta.author_specialty,
-                service_start=meta.service_start,
-                status=DocumentStatus.APPROVED,
-                replaces=replaces,
-                blob=blob,
-                media_type=meta.media_type,
-                size=len(content),
-                deposited_at=now,
-                deposited_by=str(scope.actor.id)[:64],
-                deposited_by_kind=str(scope.actor.kind),
-                invisible_until=invisible_until,
-                patient_category=meta.category,
-            )
-            if replaces is not None:
-                Document.objects.filter(pk=replaces.pk).update(status=DocumentStatus.DEPRECATED)
-                replaces.status = DocumentStatus.DEPRECATED
-            # The old version's id goes in the new version's trace only if every viewer of that trace may
-            # see the old version; otherwise in a trace of its own, about the old version (issue 12, item 2).
-            named = replaces is not None and not hidden_from_a_patient_side_viewer(replaces, now=now)
+    with blob_transaction():
+        blob = blob_put(patient_id=scope.patient_id, content=content, media_type=meta.media_type)
+        document = Document.objects.create(
+            patient_id=scope.patient_id,
+            class_code=meta.class_code,
+            type_code=meta.type_code,
+            title=meta.title,
+            confidentiality=list(meta.confidentiality),
+            practice_setting=meta.practice_setting,
+            facility_type=meta.facility_type,
+            author_kind=author_kind,
+            author_professional=scope.professional,
+            author_organisation=scope.organisation,
+            author_person=scope.acting_person if author_kind == AuthorKind.PATIENT else None,
+            author_specialty=meta.author_specialty,
+            service_start=meta.service_start,
+            status=DocumentStatus.APPROVED,
+            replaces=replaces,
+            blob=blob,
+            media_type=meta.media_type,
+            size=len(content),
+            deposited_at=now,
+            deposited_by=str(scope.actor.id)[:64],
+            deposited_by_kind=str(scope.actor.kind),
+            invisible_until=invisible_until,
+            patient_category=meta.category,
+        )
+        if replaces is not None:
+            Document.objects.filter(pk=replaces.pk).update(status=DocumentStatus.DEPRECATED)
+            replaces.status = DocumentStatus.DEPRECATED
+        # The old version's id goes in the new version's trace only if every viewer of that trace may
+        # see the old version; otherwise in a trace of its own, about the old version (issue 12, item 2).
+        named = replaces is not None and not hidden_from_a_patient_side_viewer(replaces, now=now)
+        trace(
+            actor=scope.actor,
+            action="REPLACE" if replaces is not None else "DEPOSIT",
+            patient_id=scope.patient_id,
+            group="documents",
+            object_type="document",
+            object_id=str(document.public_id),
+            mode=str(scope.mode),
+            details={
+                "rule": decision.rule,
+                # never the type or the title: a trace must not reveal a hidden document's nature
+                "confidentiality": list(meta.confidentiality),
+                **({"replaces": str(replaces.public_id)} if named and replaces is not None else {}),
+            },
+        )
+        if replaces is not None and not named:
             trace(
                 actor=scope.actor,
-                action="REPLACE" if replaces is not None else "DEPOSIT",
+                action="REPLACE",
                 patient_id=scope.patient_id,
                 group="documents",
                 object_type="document",
-                object_id=str(document.public_id),
+                object_id=str(replaces.public_id),
                 mode=str(scope.mode),
-                details={
-                    "rule": decision.rule,
-                    # never the type or the title: a trace must not reveal a hidden document's nature
-                    "confidentiality": list(meta.confidentiality),
-                    **({"replaces": str(replaces.public_id)} if named and replaces is not None else {}),
-                },
+                details={"rule": decision.rule, "replaced_by": str(document.public_id)},
             )
-            if replaces is not None and not named:
-                trace(
-                    actor=scope.actor,
-                    action="REPLACE",
-                    patient_id=scope.patient_id,
-                    group="documents",
-                    object_type="document",
-                    object_id=str(replaces.public_id),
-                    mode=str(scope.mode),
-                    details={"rule": decision.rule, "replaced_by": str(document.public_id)},
-                )
-            new_document_notify(document)  # R-NOT-1 "nouveau document", grouped (records.notices)
-    except BaseException:
-        if blob is not None:
-            blob_file_discard(blob)
-        raise
+        new_document_notify(document)  # R-NOT-1 "nouveau document", grouped (records.notices)
+        if key_row is not None:
+            idempotency.settle(key_row, [document])  # the first result, for a retry
     return document
 
 
@@ -508,6 +512,96 @@ def document_deposit(
     ``practice_setting`` (J04), ``facility_type`` (J02), ``author_specialty`` (J01), ``service_start`` (date),
     ``category`` (patient uploads, SPEC §2.5).
     """
+    document, _replayed = _deposit(
+        actor=actor,
+        patient_id=patient_id,
+        content=content,
+        filename=filename,
+        declared_media_type=declared_media_type,
+        organisation=organisation,
+        key=None,
+        metadata=metadata,
+    )
+    return document
+
+
+def document_deposit_once(
+    *,
+    key: IdempotencyKey | None,
+    actor: Actor,
+    patient_id: int,
+    content: bytes,
+    filename: str = "",
+    declared_media_type: str = "",
+    organisation: Organisation | None = None,
+    **metadata: Any,
+) -> tuple[Document, bool]:
+    """``document_deposit`` under an idempotency key (issue 13, ``records.idempotency``; None: none given,
+    a plain deposit). Returns the
+    document and whether it is the replay of an earlier identical request with that key (then nothing was
+    written: no second document, deposit trace or notification). The key reused for another request is
+    refused (``DomainError`` naming the key, code ``idempotency_key_reused``)."""
+    return _deposit(
+        actor=actor,
+        patient_id=patient_id,
+        content=content,
+        filename=filename,
+        declared_media_type=declared_media_type,
+        organisation=organisation,
+        key=key,
+        metadata=metadata,
+    )
+
+
+def _earlier(actor: Actor, key: IdempotencyKey | None, fingerprint: str) -> Document | None:
+    """The first result of a retried request (its key already committed), else None."""
+    if key is None:
+        return None
+    row = idempotency.lookup(actor, key)
+    if row is None:
+        return None
+    idempotency.check_same_request(row, fingerprint, key)
+    return idempotency.documents_of(row)[0]
+
+
+def _fingerprint(
+    key: IdempotencyKey | None,
+    operation: str,
+    patient_id: int,
+    content: Any,
+    filename: str,
+    declared_media_type: str,
+    metadata: dict[str, Any],
+) -> str:
+    if key is None:
+        return ""
+    return idempotency.request_hash(
+        idempotency.deposit_request_parts(
+            operation=operation,
+            patient_id=patient_id,
+            content=content,
+            filename=filename,
+            media_type=declared_media_type,
+            metadata=metadata,
+        )
+    )
+
+
+def _deposit(
+    *,
+    actor: Actor,
+    patient_id: int,
+    content: bytes,
+    filename: str,
+    declared_media_type: str,
+    organisation: Organisation | None,
+    key: IdempotencyKey | None,
+    metadata: dict[str, Any],
+) -> tuple[Document, bool]:
+    fingerprint = _fingerprint(key, "deposit", patient_id, content, filename, declared_media_type, metadata)
+    earlier = _earlier(actor, key, fingerprint)
+    if earlier is not None:
+        return earlier, True
     scope = _scope(actor, patient_id, organisation)
     author_kind, meta = _prepare(
         scope, content=content, filename=filename, declared_media_type=declared_media_type, metadata=metadata
@@ -516,7 +610,25 @@ def document_deposit(
     decision = gateway.decide(scope, facts, Action.DEPOSIT)
     if not decision:
         raise deny(scope, action="DEPOSIT", decision=decision, group="documents", object_type="document")
-    return _store(scope, author_kind=author_kind, meta=meta, content=bytes(content), decision=decision)
+    if key is None:
+        document = _store(
+            scope, author_kind=author_kind, meta=meta, content=bytes(content), decision=decision
+        )
+        return document, False
+    try:
+        with transaction.atomic():
+            row = idempotency.claim(actor=actor, key=key, patient_id=patient_id, fingerprint=fingerprint)
+            document = _store(
+                scope,
+                author_kind=author_kind,
+                meta=meta,
+                content=bytes(content),
+                decision=decision,
+                key_row=row,
+            )
+    except idempotency.Replayed as replay:  # a concurrent request with this key committed first
+        return idempotency.documents_of(replay.row)[0], True
+    return document, False
 
 
 def _existing(patient_id: int, document_public_id: uuid.UUID | str, *, lock: bool = False) -> Document | None:
@@ -566,6 +678,65 @@ def document_replace(
     """R-VER-1 (RPLC): the author (or the holder's side for its own uploads, R-DOC-10) replaces a current
     document: the new version is Approved and ``replaces`` the old one, which becomes Deprecated. Metadata
     not given are taken from the old version."""
+    document, _replayed = _replace(
+        actor=actor,
+        patient_id=patient_id,
+        document_public_id=document_public_id,
+        content=content,
+        filename=filename,
+        declared_media_type=declared_media_type,
+        organisation=organisation,
+        key=None,
+        metadata=metadata,
+    )
+    return document
+
+
+def document_replace_once(
+    *,
+    key: IdempotencyKey | None,
+    actor: Actor,
+    patient_id: int,
+    document_public_id: uuid.UUID | str,
+    content: bytes,
+    filename: str = "",
+    declared_media_type: str = "",
+    organisation: Organisation | None = None,
+    **metadata: Any,
+) -> tuple[Document, bool]:
+    """``document_replace`` under an idempotency key: a retry answers the new version the first request
+    created (instead of "not found": the old version is no longer current), see ``document_deposit_once``."""
+    return _replace(
+        actor=actor,
+        patient_id=patient_id,
+        document_public_id=document_public_id,
+        content=content,
+        filename=filename,
+        declared_media_type=declared_media_type,
+        organisation=organisation,
+        key=key,
+        metadata=metadata,
+    )
+
+
+def _replace(
+    *,
+    actor: Actor,
+    patient_id: int,
+    document_public_id: uuid.UUID | str,
+    content: bytes,
+    filename: str,
+    declared_media_type: str,
+    organisation: Organisation | None,
+    key: IdempotencyKey | None,
+    metadata: dict[str, Any],
+) -> tuple[Document, bool]:
+    fingerprint = _fingerprint(
+        key, f"replace:{document_public_id}", patient_id, content, filename, declared_media_type, metadata
+    )
+    earlier = _earlier(actor, key, fingerprint)
+    if earlier is not None:
+        return earlier, True
     scope = _scope(actor, patient_id, organisation)
     old, decision = _decide_on(scope, document_public_id, Action.REPLACE, "REPLACE")
     inherited: dict[str, Any] = {
@@ -590,18 +761,29 @@ def document_replace(
         declared_media_type=declared_media_type,
         metadata={**inherited, **metadata},
     )
-    with transaction.atomic():
-        locked = _existing(patient_id, document_public_id, lock=True)
-        if locked is None or locked.status != DocumentStatus.APPROVED:
-            raise NotFoundOrForbidden(NOT_FOUND, code="not_found", field="document")
-        return _store(
-            scope,
-            author_kind=author_kind,
-            meta=meta,
-            content=bytes(content),
-            decision=decision,
-            replaces=locked,
-        )
+    try:
+        with transaction.atomic():
+            # The key first: a concurrent retry waits here for this transaction, then replays its result.
+            row = (
+                idempotency.claim(actor=actor, key=key, patient_id=patient_id, fingerprint=fingerprint)
+                if key is not None
+                else None
+            )
+            locked = _existing(patient_id, document_public_id, lock=True)
+            if locked is None or locked.status != DocumentStatus.APPROVED:
+                raise NotFoundOrForbidden(NOT_FOUND, code="not_found", field="document")
+            document = _store(
+                scope,
+                author_kind=author_kind,
+                meta=meta,
+                content=bytes(content),
+                decision=decision,
+                replaces=locked,
+                key_row=row,
+            )
+    except idempotency.Replayed as replay:
+        return idempotency.documents_of(replay.row)[0], True
+    return document, False
 
 
 _UNSET: Any = object()

@@ -10,13 +10,13 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
-from ninja import File, Form, Router, Status, UploadedFile
+from ninja import File, Form, HeaderEx, P, Router, Status, UploadedFile
 
 from carnet.access.facts import AccessMode
 from carnet.common.actors import Actor
 from carnet.common.errors import DomainError
 from carnet.identity.models import Person, Professional
-from carnet.records import selectors, services
+from carnet.records import idempotency, selectors, services
 from carnet.records.models import AuthorKind, Document
 
 from ..auth import caller_of
@@ -47,6 +47,38 @@ _EXTENSIONS = {
     "image/tiff": ".tif",
     "text/plain": ".txt",
 }
+
+
+# Issue 13: a retried deposit with the same key answers the first document (docs/subsystems/records.md).
+IdempotencyKeyHeader = HeaderEx[
+    str | None,
+    P(
+        alias=idempotency.API_HEADER,
+        description=(
+            "Optional idempotency key (1 to 255 printable ASCII characters, no health data), scoped to the "
+            "depositor and kept 48 hours: the same request sent again with the same key answers the first "
+            "document (header `Idempotent-Replayed: true`) instead of depositing it twice; the same key with "
+            "another request is refused (422, field `Idempotency-Key`)."
+        ),
+        min_length=1,
+        max_length=idempotency.MAX_KEY_LENGTH,
+        pattern=r"^[\x20-\x7e]+$",
+    ),
+]
+
+
+def _replayed(request: HttpRequest, response: HttpResponse, patient: Person, document: Document) -> Document:
+    """The first document of a retried deposit, read like any read (policy, ``CONSULT`` trace): a retry
+    is not a second deposit, but its answer lets the document's metadata out again."""
+    response["Idempotent-Replayed"] = "true"
+    actor, professional = _reader(request, patient)
+    return selectors.document_get_for_actor(
+        actor=actor,
+        patient_id=patient.pk,
+        document_public_id=document.public_id,
+        patient=patient,
+        professional=professional,
+    )
 
 
 def author_of(document: Document) -> AuthorOut:
@@ -190,12 +222,18 @@ def document_content(
 
 
 @router.post("/documents", response={201: DocumentOut, **ERRORS})
-def document_deposit(request: HttpRequest, body: DepositIn) -> Status[DocumentOut]:
+def document_deposit(
+    request: HttpRequest,
+    response: HttpResponse,
+    body: DepositIn,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Status[DocumentOut]:
     """Deposit (SPEC §2.6): professionals and establishments (PDF or CDA R2, R-FMT-1, allowed before
     activation R-LC-14 and without consent R-DEP-5) or the holder's side (R-FMT-2/3/4)."""
     patient = patient_from_ref(id=body.patient.id, ins=body.patient.ins, ins_oid=body.patient.ins_oid)
     content = decode_base64(body.content_base64)
-    document = services.document_deposit(
+    document, replayed = services.document_deposit_once(
+        key=idempotency.api_key(idempotency_key),
         actor=caller_of(request).actor_for(patient),
         patient_id=patient.pk,
         content=content,
@@ -203,12 +241,15 @@ def document_deposit(request: HttpRequest, body: DepositIn) -> Status[DocumentOu
         declared_media_type=body.media_type,
         **_metadata(body),
     )
+    if replayed:
+        document = _replayed(request, response, patient, document)
     return Status(201, document_out(document, patient))
 
 
 @router.post("/documents/upload", response={201: DocumentOut, **ERRORS})
 def document_upload(
     request: HttpRequest,
+    response: HttpResponse,
     file: File[UploadedFile],
     patient_id: Form[uuid.UUID],
     type_code: Form[str] = "",
@@ -216,6 +257,7 @@ def document_upload(
     category: Form[str] = "",
     confidentiality: Form[str] = "",
     service_start: Form[str] = "",
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Status[DocumentOut]:
     """Deposit as multipart/form-data (``file`` + metadata fields; ``confidentiality`` space-separated)."""
     patient = patient_by_public_id(patient_id)
@@ -227,7 +269,8 @@ def document_upload(
     limit = max(services.professional_upload_max_bytes(), services.patient_upload_max_bytes())
     if file.size is not None and file.size > limit:
         raise DomainError(_("Le fichier est trop volumineux."), code="too_large", field="content")
-    document = services.document_deposit(
+    document, replayed = services.document_deposit_once(
+        key=idempotency.api_key(idempotency_key),
         actor=caller_of(request).actor_for(patient),
         patient_id=patient.pk,
         content=file.read(),
@@ -235,6 +278,8 @@ def document_upload(
         declared_media_type=file.content_type or "",
         **{k: v for k, v in metadata.items() if v},
     )
+    if replayed:
+        document = _replayed(request, response, patient, document)
     return Status(201, document_out(document, patient))
 
 
@@ -249,11 +294,17 @@ def _parse_date(value: str) -> Any:
 
 @router.post("/patients/{patient_id}/documents/{document_id}/replace", response={201: DocumentOut, **ERRORS})
 def document_replace(
-    request: HttpRequest, patient_id: uuid.UUID, document_id: uuid.UUID, body: ReplaceIn
+    request: HttpRequest,
+    response: HttpResponse,
+    patient_id: uuid.UUID,
+    document_id: uuid.UUID,
+    body: ReplaceIn,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Status[DocumentOut]:
     """R-VER-1: the author replaces its document (new version Approved, old one Deprecated)."""
     patient = patient_by_public_id(patient_id)
-    document = services.document_replace(
+    document, replayed = services.document_replace_once(
+        key=idempotency.api_key(idempotency_key),
         actor=caller_of(request).actor_for(patient),
         patient_id=patient.pk,
         document_public_id=document_id,
@@ -262,6 +313,8 @@ def document_replace(
         declared_media_type=body.media_type,
         **_metadata(body),
     )
+    if replayed:
+        document = _replayed(request, response, patient, document)
     return Status(201, document_out(document, patient))
 
 
