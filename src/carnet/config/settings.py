@@ -262,6 +262,20 @@ CARNET_SMS_BACKEND = env("CARNET_SMS_BACKEND", "carnet.notifications.channels.Lo
 CARNET_TASK_BACKEND = env("CARNET_TASK_BACKEND", "inline")
 CELERY_BROKER_URL = env("CARNET_BROKER_URL", "redis://127.0.0.1:6379/0")
 CELERY_TASK_ACKS_LATE = True
+# A request hands its tasks to the broker after commit: bounded, so a silent broker cannot hang it (the
+# work stays in the database for the worker; docs/subsystems/notifications.md "Under faults").
+CARNET_BROKER_TIMEOUT = float(env("CARNET_BROKER_TIMEOUT", "5"))
+CELERY_BROKER_CONNECTION_TIMEOUT = CARNET_BROKER_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_timeout": CARNET_BROKER_TIMEOUT,
+    "socket_connect_timeout": CARNET_BROKER_TIMEOUT,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
 
 # Lifecycle durations (SPEC §1). [V] rules are fixed by law but kept here so tests can read them;
 # [I] rules are our defaults and documented as such in docs/configuration.md.
