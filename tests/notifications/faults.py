@@ -6,7 +6,8 @@
 * ``closed_port()``: a loopback port nobody listens on — a refusing server.
 * ``SmtpSink``: a real SMTP server (aiosmtpd) that records every message it receives with its
   ``Message-ID``; it can *hold* its answer to the DATA of one message (the message is stored, the client
-  has not been told yet), so a test can kill the client at the worst moment.
+  has not been told yet), so a test can kill the client at the worst moment, and it can refuse more than
+  a few messages per connection (``421``, as some relays do).
 
 Ports are chosen by the kernel (bound to port 0), as in the other loopback tests of the suite, so that
 parallel runs never collide.
@@ -88,6 +89,11 @@ class _Handler:
         content = envelope.content if isinstance(envelope.content, bytes) else b""
         message_id = str(message_from_bytes(content).get("Message-ID", "")).strip()
         sink = self.sink
+        if sink.per_session is not None:
+            count = sink.sessions.get(id(session), 0)
+            if count >= sink.per_session:
+                return "421 4.3.2 Too many messages for this connection"
+            sink.sessions[id(session)] = count + 1
         with sink.lock:
             sink.received.append(message_id)
             hold = sink.hold_at is not None and len(sink.received) == sink.hold_at
@@ -101,8 +107,10 @@ class _Handler:
 class SmtpSink:
     """A real SMTP server on loopback that records the Message-ID of every message it receives."""
 
-    def __init__(self, hold_at: int | None = None) -> None:
+    def __init__(self, hold_at: int | None = None, per_session: int | None = None) -> None:
         self.received: list[str] = []
+        self.per_session = per_session  # answer 421 to messages beyond this many on one connection
+        self.sessions: dict[int, int] = {}
         self.hold_at = hold_at  # hold the answer to this message (1-based) until ``release`` is set
         self.holding = threading.Event()
         self.release = threading.Event()

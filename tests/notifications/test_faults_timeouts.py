@@ -30,7 +30,7 @@ from tests.factories import PersonFactory
 from tests.messaging.builders import patient_replies
 from tests.records.helpers import make_world
 
-from .faults import BlackHole, closed_port, use_smtp
+from .faults import BlackHole, SmtpSink, closed_port, use_smtp
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +87,22 @@ def test_an_unreachable_mail_server_costs_a_run_one_attempt_and_the_sms_still_go
     assert first.last_error in NETWORK_ERRORS and first.next_attempt_at is not None
     # The others were not tried against a server known unreachable: untouched, due at the next run.
     assert [(m.state, m.attempts, m.claim_token) for m in others] == [(DeliveryState.PENDING, 0, None)] * 4
+
+
+def test_a_relay_closing_sessions_after_a_few_messages_does_not_stop_the_run(
+    settings: Any, clock: Any
+) -> None:
+    """A run reuses one SMTP session; a relay answering "421 too many messages on this connection" gets
+    a fresh session, not the verdict "unreachable" (which would leave the rest for the next run)."""
+    settings.CARNET_TASK_BACKEND = "none"
+    person = PersonFactory()
+    mails = [_queue(person, "EMAIL", f"mail-{i}") for i in range(12)]
+    with SmtpSink(per_session=5) as sink:
+        use_smtp(settings, sink.port, timeout=5)
+        assert outbox_deliver_pending() == 12
+        received = list(sink.received)
+    assert sorted(received) == sorted(OutboxMessage.objects.get(pk=m.pk).message_id for m in mails)
+    assert len(sink.sessions) == 3
 
 
 def test_a_silent_mail_server_does_not_stop_the_other_jobs_of_the_worker_cycle(

@@ -172,6 +172,7 @@ class _Run:
     deadline: float | None = None  # time.monotonic() after which no new message is started
     unreachable: set[str] = field(default_factory=set)
     email: BaseEmailBackend | None = None
+    email_sent: int = 0  # e-mails accepted on the current SMTP session
 
     def over_budget(self) -> bool:
         return self.deadline is not None and time.monotonic() >= self.deadline
@@ -188,10 +189,14 @@ class _Run:
         self.email.open()  # no-op once open; raises (bounded by EMAIL_TIMEOUT) when unreachable
         return self.email
 
+    def drop_email(self) -> None:
+        channels.abandon(self.email)
+        self.email = None
+        self.email_sent = 0
+
     def failed(self, channel: str, exc: BaseException) -> None:
         if channel == Channel.EMAIL:
-            channels.abandon(self.email)
-            self.email = None
+            self.drop_email()
         if channels.unreachable(exc):
             self.unreachable.add(channel)
             channels.mark_unreachable(channel)
@@ -203,6 +208,7 @@ class _Run:
             except Exception:
                 channels.abandon(self.email)
             self.email = None
+            self.email_sent = 0
 
 
 def _run(run: _Run, *, limit: int, keys: list[str] | None = None) -> int:
@@ -271,7 +277,6 @@ def _deliver_one(message: OutboxMessage, token: uuid.UUID, run: _Run) -> bool:
     if not message.address:  # scrubbed by an erasure while it was in flight
         _finish(message, token, state=DeliveryState.CANCELLED, error="NoAddress")
         return False
-    key = str(message.idempotency_key)
     try:
         subject, body = render(message.template, message.params, message.language)
     except Exception as exc:  # a template that cannot render: retried, then FAILED
@@ -282,21 +287,41 @@ def _deliver_one(message: OutboxMessage, token: uuid.UUID, run: _Run) -> bool:
     if not _record_attempt(message, token):
         return False  # the lease was lost to another worker: it delivers the message
     try:
-        channels.deliver(
-            message.channel,
-            message.address,
-            subject,
-            body,
-            key,
-            message_id_header=message.message_id,
-            connection=run.connection_for(message.channel),
-        )
+        _send(message, subject, body, run)
     except Exception as exc:  # a channel failure must not lose the message
         run.failed(message.channel, exc)
         _record_failure(message, token, type(exc).__name__)
         return False
     channels.mark_reachable(message.channel)
     return _mark_sent(message, subject, body)
+
+
+def _send(message: OutboxMessage, subject: str, body: str, run: _Run) -> None:
+    """Hand the message to its channel. An SMTP session already used by this run that the server has
+    closed (idle, or "421 too many messages on this connection") gets one fresh session before the
+    server counts as unreachable."""
+
+    def attempt() -> None:
+        channels.deliver(
+            message.channel,
+            message.address,
+            subject,
+            body,
+            str(message.idempotency_key),
+            message_id_header=message.message_id,
+            connection=run.connection_for(message.channel),
+        )
+
+    reused = message.channel == Channel.EMAIL and run.email_sent > 0
+    try:
+        attempt()
+    except Exception as exc:
+        if not (reused and channels.unreachable(exc)):
+            raise
+        run.drop_email()
+        attempt()
+    if message.channel == Channel.EMAIL:
+        run.email_sent += 1
 
 
 def _confirmed(message: OutboxMessage) -> bool:
