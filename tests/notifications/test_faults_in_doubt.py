@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.core import mail
 
-from carnet.notifications import delivery
+from carnet.notifications import services
 from carnet.notifications.models import DeliveredMessage, DeliveryState, OutboxMessage
 from carnet.notifications.services import notify, outbox_deliver_pending
 from tests.factories import PersonFactory
@@ -61,7 +61,7 @@ def test_a_restarted_worker_does_not_resend_what_the_channel_confirms(settings: 
     in_doubt = OutboxMessage.objects.get(state=DeliveryState.SENDING)
     assert in_doubt.pk == messages[1].pk and in_doubt.attempt_started_at == clock.now()
 
-    clock.advance(seconds=delivery.lease_seconds() + 1)  # the dead worker's lease expires
+    clock.advance(seconds=services.lease_seconds() + 1)  # the dead worker's lease expires
     assert outbox_deliver_pending() == 3
     key = str(in_doubt.idempotency_key)
     assert ConfirmingGateway.confirmations == [key]  # asked about the message in doubt, and only it
@@ -88,7 +88,7 @@ def test_an_unconfirmed_email_is_resent_with_its_stored_message_id_even_after_a_
     assert message.state == DeliveryState.SENDING and len(mail.outbox) == 1
 
     settings.CARNET_BASE_URL = "https://nouveau.carnet.example"
-    clock.advance(seconds=delivery.lease_seconds() + 1)
+    clock.advance(seconds=services.lease_seconds() + 1)
     assert outbox_deliver_pending() == 1
     ids = [m.extra_headers["Message-ID"] for m in mail.outbox]
     assert ids == [f"<{message.idempotency_key}@carnet.example>"] * 2  # the copy can be dropped downstream
@@ -101,6 +101,8 @@ def test_a_message_in_flight_is_not_taken_by_another_worker_before_its_lease_end
     gateway: type[Any], clock: Any
 ) -> None:
     """The attempt renews the lease: a worker slow to hear back from the channel keeps its message."""
+    from carnet.notifications import delivery
+
     person = PersonFactory()
     message = _queue(person, "SMS", "s1")
     claim = delivery._claim(10)
