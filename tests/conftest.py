@@ -60,3 +60,13 @@ def _french_by_default() -> Iterator[None]:
 def _reset_clock() -> Iterator[None]:
     yield
     carnet_clock.reset()
+
+
+@pytest.fixture(autouse=True)
+def _channels_reachable() -> Iterator[None]:
+    """A channel found unreachable by one test must not make the next one's requests skip it."""
+    from carnet.notifications.channels import reset_cooldowns
+
+    reset_cooldowns()
+    yield
+    reset_cooldowns()

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Sequence
 from typing import ClassVar
+
+from django.core.mail import EmailMessage
+from django.core.mail.backends import locmem
+from django.core.mail.backends.base import BaseEmailBackend
 
 
 class IdempotentGateway:
@@ -42,3 +47,45 @@ class IdempotentGateway:
 class BrokenGateway:
     def send(self, number: str, body: str, idempotency_key: str) -> None:
         raise ConnectionError("gateway down")
+
+
+class ConfirmingGateway(IdempotentGateway):
+    """A provider that can say whether it holds a message with a given key (``confirm``)."""
+
+    confirmations: ClassVar[list[str]] = []
+
+    @classmethod
+    def reset(cls) -> None:
+        super().reset()
+        cls.confirmations = []
+
+    def confirm(self, idempotency_key: str) -> bool:
+        type(self).confirmations.append(idempotency_key)
+        return idempotency_key in type(self).phone
+
+
+class RowInspectingGateway:
+    """Records how the outbox row looks in the database while the gateway holds the message."""
+
+    seen: ClassVar[list[dict[str, object]]] = []
+
+    def send(self, number: str, body: str, idempotency_key: str) -> None:
+        from carnet.notifications.models import OutboxMessage
+
+        row = OutboxMessage.objects.filter(idempotency_key=idempotency_key).values().get()
+        type(self).seen.append(row)
+
+
+class CrashAfterAcceptingEmailBackend(BaseEmailBackend):
+    """Django's locmem backend that dies (KeyboardInterrupt, as a SIGINT would) right after accepting its
+    first message: the mail went out, the worker never learnt it."""
+
+    crashes_left: ClassVar[int] = 1
+
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        sent = locmem.EmailBackend().send_messages(email_messages)
+        cls = type(self)
+        if cls.crashes_left > 0:
+            cls.crashes_left -= 1
+            raise KeyboardInterrupt("worker killed after the mail server accepted the message")
+        return sent

@@ -59,7 +59,7 @@ def test_a_failing_channel_keeps_the_message_for_the_next_run_after_its_backoff(
     person = PersonFactory()
     _queue(person)
 
-    def broken(*args: object) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
         raise ConnectionError("smtp down")
 
     monkeypatch.setattr("carnet.notifications.channels.deliver", broken)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core import mail
 
-from carnet.notifications import services
+from carnet.notifications import delivery, services
 from carnet.notifications.models import DeliveredMessage, DeliveryState, OutboxMessage
 from carnet.notifications.services import notify, outbox_deliver_pending
 from tests.factories import PersonFactory
@@ -153,7 +153,7 @@ def test_emails_are_written_into_the_configured_folder(settings, tmp_path: Path)
 
 def test_a_message_leased_by_a_running_worker_is_not_taken_by_another(gateway, clock) -> None:  # type: ignore[no-untyped-def]
     message = _sms(PersonFactory(), "s1")
-    claim = services._claim(10)
+    claim = delivery._claim(10)
     assert [m.pk for m in claim.messages] == [message.pk]
     assert outbox_deliver_pending() == 0  # a second worker during the lease
     assert gateway.calls == {}
@@ -161,7 +161,7 @@ def test_a_message_leased_by_a_running_worker_is_not_taken_by_another(gateway, c
 
 def test_a_lease_expires_so_a_dead_workers_message_is_not_lost(gateway, clock) -> None:  # type: ignore[no-untyped-def]
     message = _sms(PersonFactory(), "s1")
-    services._claim(10)  # the worker dies right after claiming
+    delivery._claim(10)  # the worker dies right after claiming
     clock.advance(seconds=services.lease_seconds() + 1)
     assert outbox_deliver_pending() == 1
     assert dict(gateway.phone) == {str(message.idempotency_key): 1}
@@ -205,7 +205,7 @@ def test_an_email_resent_after_a_crash_keeps_its_message_id(settings, clock, mon
     def crash(*args: object, **kwargs: object) -> bool:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(services, "_mark_sent", crash)
+    monkeypatch.setattr(delivery, "_mark_sent", crash)
     with pytest.raises(KeyboardInterrupt):
         outbox_deliver_pending()
     monkeypatch.undo()
@@ -223,7 +223,7 @@ def test_a_second_worker_running_during_a_delivery_skips_the_leased_messages(gat
 
     (SQLite's in-memory test database reports concurrent writers as "table is locked" instead of
     waiting, so real threads are not used here; PostgreSQL claims with ``SKIP LOCKED``.)"""
-    monkeypatch.setattr(services, "CLAIM_BATCH", 5)
+    monkeypatch.setattr(delivery, "CLAIM_BATCH", 5)
     person = PersonFactory()
     messages = [_sms(person, f"s{i}") for i in range(12)]
     real_send = IdempotentGateway.send

@@ -47,6 +47,22 @@ def challenge_get(*, user: User, public_id: str) -> LoginChallenge | None:
     return LoginChallenge.objects.filter(user=user, public_id=public_id).first()
 
 
+def login_code_dedup_key(challenge: LoginChallenge) -> str:
+    """The outbox key of the message carrying a challenge's one-time code."""
+    return f"login:{challenge.public_id}"
+
+
+def login_code_delayed(challenge: LoginChallenge) -> bool:
+    """R-LC-12: the one-time code could not be handed to its channel yet (the mail server or SMS gateway
+    was unreachable or refused it): its message waits for a retry by the worker, or failed."""
+    from carnet.notifications.models import DeliveryState, OutboxMessage
+
+    return OutboxMessage.objects.filter(
+        dedup_key=login_code_dedup_key(challenge),
+        state__in=[DeliveryState.RETRYING, DeliveryState.FAILED],
+    ).exists()
+
+
 def _first_url(*names: str) -> str:
     for name in names:
         try:

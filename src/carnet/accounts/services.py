@@ -35,7 +35,7 @@ from carnet.spaces import codes as space_codes
 from carnet.spaces.models import HealthSpace, ProvisionalCode, SpaceStatus
 from carnet.spaces.services import provisional_code_find, provisional_code_is_expired, space_activate
 
-from . import throttle
+from . import selectors, throttle
 from .crypto import secret_decrypt, secret_encrypt
 from .models import Device, LoginChallenge, OtpChannel, Role, User
 from .useragent import device_label
@@ -477,7 +477,7 @@ def login_challenge_start(*, user: User) -> LoginChallenge:
             address=address,
             template="login_code",
             params={"code": code, "minutes": str(max(1, ttl // 60))},
-            dedup_key=f"login:{challenge.public_id}",
+            dedup_key=selectors.login_code_dedup_key(challenge),
         )
         trace(
             actor=Actor.system("login"),
@@ -534,7 +534,9 @@ def login_challenge_verify(*, user: User, challenge_id: str, code: str) -> User:
     locked = False
     with transaction.atomic():
         challenge = (
-            LoginChallenge.objects.select_for_update(of=("self",)).filter(public_id=challenge_id, user_id=user.pk).first()
+            LoginChallenge.objects.select_for_update(of=("self",))
+            .filter(public_id=challenge_id, user_id=user.pk)
+            .first()
         )
         fresh = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
         if challenge is None:

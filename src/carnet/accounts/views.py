@@ -263,6 +263,8 @@ def login_code(request: HttpRequest) -> HttpResponse:
             "form": form,
             "is_patient": user.role == Role.PATIENT,
             "channel": channel,
+            # The mail server or SMS gateway did not take the code (yet): say so instead of "sent".
+            "code_delayed": challenge is not None and selectors.login_code_delayed(challenge),
             "masked_address": _masked_address(user, channel),
             "minutes": max(1, int(settings.CARNET_OTP_TTL_SECONDS) // 60),
         },
@@ -286,7 +288,8 @@ def login_code_resend(request: HttpRequest) -> HttpResponse:
     else:
         state["challenge"] = str(challenge.public_id)
         request.session[LOGIN_SESSION_KEY] = state
-        messages.success(request, _("Un nouveau code vous a été envoyé."))
+        if not selectors.login_code_delayed(challenge):  # otherwise the code page says it is late
+            messages.success(request, _("Un nouveau code vous a été envoyé."))
     return redirect("accounts:login_code")
 
 

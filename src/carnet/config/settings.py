@@ -229,6 +229,13 @@ SESSION_ENGINE = env(
 EMAIL_BACKEND = env("CARNET_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 EMAIL_HOST = env("CARNET_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("CARNET_EMAIL_PORT", 25)
+# Every outgoing connection is bounded (docs/subsystems/notifications.md "Under faults"): seconds per
+# socket operation of an SMTP session (connect, each command), and of an SMS gateway's calls.
+EMAIL_TIMEOUT = float(env("CARNET_EMAIL_TIMEOUT", "10"))
+CARNET_SMS_TIMEOUT = float(env("CARNET_SMS_TIMEOUT", "10"))
+# After a channel could not be reached, web requests of this process leave its messages to the worker
+# for this long instead of waiting for it again.
+CARNET_CHANNEL_COOLDOWN_SECONDS = env_int("CARNET_CHANNEL_COOLDOWN_SECONDS", 60)
 DEFAULT_FROM_EMAIL = env("CARNET_FROM_EMAIL", "ne-pas-repondre@carnet.invalid")
 # Keep a copy of what local channels "sent" (the demo's mailbox). Never enable with real SMTP/SMS.
 # Demo: e-mails written as files into this folder (Django's file-based backend) when set.
@@ -246,6 +253,8 @@ CARNET_OUTBOX_MAX_ATTEMPTS = env_int("CARNET_OUTBOX_MAX_ATTEMPTS", 8)
 CARNET_OUTBOX_BACKOFF_SECONDS = env_int("CARNET_OUTBOX_BACKOFF_SECONDS", 60)
 CARNET_OUTBOX_BACKOFF_MAX_SECONDS = env_int("CARNET_OUTBOX_BACKOFF_MAX_SECONDS", 6 * 3600)
 CARNET_OUTBOX_LEASE_SECONDS = env_int("CARNET_OUTBOX_LEASE_SECONDS", 300)
+# A worker cycle's delivery run starts no new message after this many seconds (the cycle's other jobs wait).
+CARNET_OUTBOX_RUN_SECONDS = env_int("CARNET_OUTBOX_RUN_SECONDS", 30)
 CARNET_SMS_BACKEND = env("CARNET_SMS_BACKEND", "carnet.notifications.channels.LocalOutboxSms")
 
 # Background work (ARCHITECTURE "two ways to run"): "inline" runs tasks in-process after commit;
@@ -253,6 +262,20 @@ CARNET_SMS_BACKEND = env("CARNET_SMS_BACKEND", "carnet.notifications.channels.Lo
 CARNET_TASK_BACKEND = env("CARNET_TASK_BACKEND", "inline")
 CELERY_BROKER_URL = env("CARNET_BROKER_URL", "redis://127.0.0.1:6379/0")
 CELERY_TASK_ACKS_LATE = True
+# A request hands its tasks to the broker after commit: bounded, so a silent broker cannot hang it (the
+# work stays in the database for the worker; docs/subsystems/notifications.md "Under faults").
+CARNET_BROKER_TIMEOUT = float(env("CARNET_BROKER_TIMEOUT", "5"))
+CELERY_BROKER_CONNECTION_TIMEOUT = CARNET_BROKER_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_timeout": CARNET_BROKER_TIMEOUT,
+    "socket_connect_timeout": CARNET_BROKER_TIMEOUT,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
 
 # Lifecycle durations (SPEC §1). [V] rules are fixed by law but kept here so tests can read them;
 # [I] rules are our defaults and documented as such in docs/configuration.md.

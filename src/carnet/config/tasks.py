@@ -9,12 +9,19 @@ With ``CARNET_TASK_BACKEND=inline`` (embedded default) the task runs in-process 
 a failure is logged and the periodic ``carnet worker`` loop picks the work up again, because every
 task here is idempotent and reads its work from the database (outbox rows, export requests,
 lifecycle deadlines). With ``celery`` it is sent to Celery workers (``carnet worker --celery``).
+
+Handing a task to the broker happens after the commit, often inside a web request: it is bounded
+(``CARNET_BROKER_TIMEOUT``), and a broker that cannot be reached is logged, not raised — the work is in
+the database and the worker's cycle does it — and not tried again by this process for
+``CARNET_CHANNEL_COOLDOWN_SECONDS``, so requests do not each wait for it.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +41,8 @@ TASK_MODULES = (
     "carnet.agenda.prevention.tasks",
 )
 _inline_depth = 0
+_broker_down_until = 0.0  # time.monotonic() until which this process does not wait for the broker
+_broker_lock = threading.Lock()
 
 
 def task(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -78,10 +87,33 @@ def enqueue(name: str, **kwargs: Any) -> None:
     if backend == "inline":
         transaction.on_commit(lambda: _run_inline(name, kwargs))
     elif backend == "celery":
-        from carnet.config.celery import app
-
-        transaction.on_commit(lambda: app.send_task("carnet.run", args=[name], kwargs=kwargs))
+        transaction.on_commit(lambda: _send_to_broker(name, kwargs))
     elif backend == "none":  # tests that drive the worker themselves
         return
     else:
         raise ValueError(f"unknown CARNET_TASK_BACKEND {backend!r}")
+
+
+def _send_to_broker(name: str, kwargs: dict[str, Any]) -> None:
+    global _broker_down_until
+    with _broker_lock:
+        if time.monotonic() < _broker_down_until:
+            log.warning("broker unreachable a moment ago: task %s left to the worker", name)
+            return
+    from carnet.config.celery import app
+
+    try:
+        app.send_task("carnet.run", args=[name], kwargs=kwargs)
+    except Exception as exc:  # the act is committed; its work waits in the database for the worker
+        with _broker_lock:
+            _broker_down_until = time.monotonic() + float(
+                getattr(settings, "CARNET_CHANNEL_COOLDOWN_SECONDS", 60)
+            )
+        log.warning("broker unreachable (%s): task %s left to the worker", type(exc).__name__, name)
+
+
+def reset_broker_cooldown() -> None:
+    """Forget a recent broker failure (tests)."""
+    global _broker_down_until
+    with _broker_lock:
+        _broker_down_until = 0.0

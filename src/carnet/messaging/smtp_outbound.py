@@ -25,6 +25,10 @@ a ``MESSAGE_RELAY`` trace (the act of letting the message out, invariant 2), whi
 between the two re-sends it with the same ``Message-ID``. The policy decides first: the professional must
 still be allowed to read the conversation (``MESSAGE_READ``). ``carnet smtp-gateway`` runs it every few
 seconds; the task ``messaging.smtp_relay_pending`` lets the worker run it too.
+
+Faults: the SMTP session is bounded by ``EMAIL_TIMEOUT`` (``CARNET_EMAIL_TIMEOUT``), and a run stops at
+the first reply the mail server could not take because it was unreachable (refused, timed out,
+disconnected): the next run tries again, so a silent server costs one timeout per run, not one per reply.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from carnet.audit.models import Trace
 from carnet.audit.services import trace
 from carnet.common import clock
 from carnet.config.tasks import task
+from carnet.notifications.channels import ChannelUnavailable, unreachable
 from carnet.records.blobstore import blob_get
 
 from . import services
@@ -147,6 +152,14 @@ def relay_message(*, message_public_id: str) -> bool:
 
     Idempotent: a reply already relayed (``MESSAGE_RELAY`` trace), a draft, an erased or professional-side
     message, a conversation not linked to SMTP or one the professional may no longer read: nothing sent."""
+    try:
+        return _relay(message_public_id)
+    except ChannelUnavailable:
+        return False
+
+
+def _relay(message_public_id: str) -> bool:
+    """``relay_message``; raises ``ChannelUnavailable`` when the mail server could not be reached."""
     message = (
         Message.objects.select_related("conversation__professional")
         .filter(public_id=message_public_id, side=Side.PATIENT, is_draft=False, erased_at__isnull=True)
@@ -176,6 +189,8 @@ def relay_message(*, message_public_id: str) -> bool:
         mail.send(fail_silently=False)
     except Exception as exc:  # the mail server refused or is down: the next run tries again
         log.warning("smtp-out failed message=%s error=%s", message.public_id, type(exc).__name__)
+        if unreachable(exc):
+            raise ChannelUnavailable(type(exc).__name__) from exc
         return False
     with transaction.atomic():
         if _already_relayed(message):  # another runner relayed it meanwhile (same Message-ID: a duplicate)
@@ -216,7 +231,13 @@ def relay_pending(*, limit: int = 200) -> int:
         .order_by("sent_at", "id")
         .values_list("public_id", flat=True)[:limit]
     )
-    return sum(relay_message(message_public_id=str(public_id)) for public_id in list(candidates))
+    sent = 0
+    for public_id in list(candidates):
+        try:
+            sent += _relay(str(public_id))
+        except ChannelUnavailable:
+            break  # the mail server is unreachable: the next run tries again
+    return sent
 
 
 @task("messaging.smtp_relay_pending")

@@ -2,6 +2,8 @@
 
 An ``OutboxMessage`` is written in the cause's transaction and delivered by a worker, at least once,
 with an idempotency key handed to the channel so a redelivery after a crash is recognised downstream.
+The attempt is recorded (``SENDING``, ``attempt_started_at``) before the channel is called, so a restarted
+worker knows which messages may already have gone out.
 """
 
 from __future__ import annotations
@@ -21,23 +23,30 @@ class DeliveryState(models.TextChoices):
     """Life of an outbox row (docs/subsystems/notifications.md has the diagram)."""
 
     PENDING = "PENDING", _("En attente")
+    SENDING = "SENDING", _("Envoi en cours")
     SENT = "SENT", _("Envoyé")
     RETRYING = "RETRYING", _("Nouvel essai prévu")
     FAILED = "FAILED", _("Échec définitif")
     CANCELLED = "CANCELLED", _("Annulé")
 
 
-# States the worker still has to deliver.
+# States of a message not handed to its channel yet: the worker still has to deliver it, and it may still
+# be cancelled or withdrawn.
 DELIVERABLE_STATES = (DeliveryState.PENDING, DeliveryState.RETRYING)
+# States a worker may claim: SENDING is an attempt in flight, or in doubt once its lease has expired (the
+# worker died while the channel had the message).
+CLAIMABLE_STATES = (*DELIVERABLE_STATES, DeliveryState.SENDING)
 
 
 class OutboxMessage(models.Model):
     """One content-free message to deliver at least once. ``dedup_key`` makes re-enqueuing harmless.
 
-    ``idempotency_key`` is passed to the channel (e-mail ``Message-ID``, SMS gateway key): a message
-    re-sent after a crash between "accepted" and "marked sent" carries the same key. ``claim_token`` and
-    ``claimed_until`` form the lease of the worker delivering it, so a second worker does not resend it
-    while the first is mid-delivery.
+    ``idempotency_key`` is passed to the channel (SMS gateway key); ``message_id`` is the e-mail's
+    ``Message-ID`` header, generated once and stored, so every attempt carries the same one whatever the
+    configuration says later. ``claim_token`` and ``claimed_until`` form the lease of the worker delivering
+    it, so a second worker does not resend it while the first is mid-delivery. ``attempt_started_at`` is
+    committed with the state ``SENDING`` just before the channel is called: a row still ``SENDING`` after
+    its lease is an attempt whose outcome nobody knows.
     """
 
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -50,6 +59,8 @@ class OutboxMessage(models.Model):
     dedup_key = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField()
     state = models.CharField(max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING)
+    message_id = models.CharField(max_length=255, blank=True, default="", db_default="")
+    attempt_started_at = models.DateTimeField(null=True, blank=True)  # the last attempt handed to the channel
     next_attempt_at = models.DateTimeField(null=True, blank=True)  # None: as soon as possible
     claim_token = models.UUIDField(null=True, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)

@@ -3,33 +3,16 @@
 ARCHITECTURE invariant 5, ADR 0003, SPEC R-NOT-1..3, R-MSG-5; docs/subsystems/notifications.md.
 
 ``notify()`` writes the message inside the caller's transaction; after commit the task runner
-(inline or Celery) calls ``outbox_deliver_pending()``, and ``carnet worker`` calls it periodically.
-
-Delivery is at-least-once and idempotent:
-
-1. *claim*: a short transaction picks due rows (``select_for_update(skip_locked=True)`` on PostgreSQL;
-   SQLite serialises writers) and stamps them with a claim token and a lease (``claimed_until``),
-   counting the attempt. Another worker skips a leased row until the lease expires.
-2. *send*: outside any transaction, the channel receives the message with the row's
-   ``idempotency_key`` (e-mail ``Message-ID``, SMS gateway key).
-3. *mark*: only after the channel accepted it, the row becomes SENT. A failure schedules a retry with
-   exponential backoff (RETRYING) or, after ``CARNET_OUTBOX_MAX_ATTEMPTS``, gives up (FAILED).
-
-A worker killed between 2 and 3 leaves the row leased; once the lease expires a later run sends it again
-with the same idempotency key, which the channel uses to drop the duplicate. A worker killed between 1
-and 2 loses nothing either: the row is sent after the lease expires.
+(inline or Celery) delivers that message and only that one (``delivery.outbox_deliver_messages``), and
+``carnet worker`` delivers the backlog periodically (``delivery.outbox_deliver_pending``). Delivery —
+claims, the recorded attempt, retries, what happens under faults — is ``delivery.py``.
 """
 
 from __future__ import annotations
 
-import logging
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from carnet.audit.services import trace
@@ -38,10 +21,15 @@ from carnet.common.actors import Actor
 from carnet.common.errors import DomainError
 
 from . import channels
+from .delivery import backoff as backoff  # re-exported: the delivery's public names
+from .delivery import deliver_after_commit, patient_deceased
+from .delivery import lease_seconds as lease_seconds
+from .delivery import max_attempts as max_attempts
+from .delivery import outbox_deliver_messages as outbox_deliver_messages
+from .delivery import outbox_deliver_pending as outbox_deliver_pending
 from .models import (
     DELIVERABLE_STATES,
     Channel,
-    DeliveredMessage,
     DeliveryState,
     InAppNotification,
     NotificationKind,
@@ -51,8 +39,6 @@ from .models import (
 )
 from .selectors import preference_email_enabled
 from .templates_catalogue import ALWAYS_SENT, CATALOGUE, render, subjects
-
-log = logging.getLogger(__name__)
 
 # R-NOT-1 kinds → R-NOT-3 resource type of the in-app entry they create.
 KIND_RESOURCE: dict[str, str] = {
@@ -74,27 +60,6 @@ DEFAULT_IN_APP: dict[str, str] = {
 }
 
 DEFAULT_LINK = "/espace/"
-
-
-def _setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
-def max_attempts() -> int:
-    """After this many attempts a message is FAILED (``CARNET_OUTBOX_MAX_ATTEMPTS``, default 8)."""
-    return _setting("CARNET_OUTBOX_MAX_ATTEMPTS", 8)
-
-
-def lease_seconds() -> int:
-    """How long a claimed message is reserved for its worker (``CARNET_OUTBOX_LEASE_SECONDS``, 300)."""
-    return _setting("CARNET_OUTBOX_LEASE_SECONDS", 300)
-
-
-def backoff(attempts: int) -> timedelta:
-    """Delay before the next attempt: 1 min, 2 min, 4 min… capped at ``CARNET_OUTBOX_BACKOFF_MAX_SECONDS``."""
-    base = _setting("CARNET_OUTBOX_BACKOFF_SECONDS", 60)
-    cap = _setting("CARNET_OUTBOX_BACKOFF_MAX_SECONDS", 6 * 3600)
-    return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -145,7 +110,7 @@ def notify(
     if in_app is not None and in_app not in ResourceType.values:
         raise ValueError(f"unknown in-app notification type {in_app!r}")
     target_link = _safe_link(link) if link is not None else DEFAULT_LINK
-    if patient_id is not None and _is_deceased(patient_id):
+    if patient_id is not None and patient_deceased(patient_id):
         return None  # R-LC-27: no more notifications once the holder's death is recorded
     render(template, params or {}, language)  # fail now, in the cause's transaction, not in the worker
     recipient = recipient_id if recipient_id is not None else patient_id
@@ -167,9 +132,12 @@ def notify(
         and not preference_email_enabled(person_id=recipient, kind=kind)
     ):
         return None  # R-NOT-1: switched off by the recipient (the in-app entry above still exists)
+    key = uuid.uuid4()
     try:
         with transaction.atomic():
             message = OutboxMessage.objects.create(
+                idempotency_key=key,
+                message_id=channels.message_id(str(key)),  # generated once: every attempt carries it
                 patient_id=patient_id,
                 channel=channel,
                 address=address,
@@ -181,9 +149,7 @@ def notify(
             )
     except IntegrityError:
         return None
-    from carnet.config.tasks import enqueue
-
-    enqueue("notifications.deliver_pending")
+    deliver_after_commit(str(key))  # this message only; the backlog belongs to the worker
     return message
 
 
@@ -212,127 +178,6 @@ def notify_in_app(
             )
     except IntegrityError:
         return None
-
-
-def _is_deceased(patient_id: int) -> bool:
-    from carnet.identity.models import Person
-
-    return Person.objects.filter(pk=patient_id, deceased_on__isnull=False).exists()
-
-
-# --------------------------------------------------------------------------------------------------
-# Delivery worker
-
-CLAIM_BATCH = 20
-
-
-@dataclass(frozen=True)
-class _Claim:
-    token: uuid.UUID
-    messages: list[OutboxMessage]
-
-
-def _due(now: datetime) -> QuerySet[OutboxMessage]:
-    return (
-        OutboxMessage.objects.filter(state__in=DELIVERABLE_STATES, sent_at__isnull=True)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
-    )
-
-
-def _claim(size: int) -> _Claim:
-    """Reserve up to ``size`` due messages for this worker (one short transaction)."""
-    now = clock.now()
-    token = uuid.uuid4()
-    with transaction.atomic():
-        candidates = _due(now).order_by("id")
-        if connection.features.has_select_for_update_skip_locked:
-            candidates = candidates.select_for_update(skip_locked=True)
-        ids = list(candidates.values_list("id", flat=True)[:size])
-        if ids:
-            # Conditional update: a row another worker leased meanwhile is not taken (any database).
-            _due(now).filter(id__in=ids).update(
-                claim_token=token,
-                claimed_until=now + timedelta(seconds=lease_seconds()),
-                attempts=F("attempts") + 1,
-            )
-    return _Claim(token, list(OutboxMessage.objects.filter(claim_token=token).order_by("id")))
-
-
-def outbox_deliver_pending(*, limit: int = 500) -> int:
-    """Deliver due messages; safe to run concurrently and repeatedly. Returns how many were sent."""
-    sent = 0
-    processed = 0
-    while processed < limit:
-        claim = _claim(min(CLAIM_BATCH, limit - processed))
-        if not claim.messages:
-            break
-        processed += len(claim.messages)
-        for message in claim.messages:
-            if _deliver_one(message, claim.token):
-                sent += 1
-    return sent
-
-
-def _deliver_one(message: OutboxMessage, token: uuid.UUID) -> bool:
-    if message.patient_id is not None and _is_deceased(message.patient_id):
-        _finish(message, token, state=DeliveryState.CANCELLED, error="PatientDeceased")
-        return False
-    if message.attempts > max_attempts():  # a message that killed its workers every time
-        _finish(message, token, state=DeliveryState.FAILED, error="TooManyAttempts")
-        return False
-    try:
-        subject, body = render(message.template, message.params, message.language)
-        channels.deliver(message.channel, message.address, subject, body, str(message.idempotency_key))
-    except Exception as exc:  # a channel failure must not lose the message
-        _record_failure(message, token, type(exc).__name__)
-        return False
-    return _mark_sent(message, subject, body)
-
-
-def _mark_sent(message: OutboxMessage, subject: str, body: str) -> bool:
-    """The channel accepted the message: SENT, whoever holds the lease now (at-least-once)."""
-    now = clock.now()
-    with transaction.atomic():
-        updated = OutboxMessage.objects.filter(pk=message.pk, state__in=DELIVERABLE_STATES).update(
-            state=DeliveryState.SENT, sent_at=now, claim_token=None, claimed_until=None, next_attempt_at=None
-        )
-        if updated and settings.CARNET_LOCAL_OUTBOX:
-            DeliveredMessage.objects.get_or_create(
-                outbox=message,
-                defaults={
-                    "channel": message.channel,
-                    "address": message.address,
-                    "subject": subject,
-                    "body": body,
-                    "delivered_at": now,
-                },
-            )
-    return bool(updated)
-
-
-def _record_failure(message: OutboxMessage, token: uuid.UUID, error: str) -> None:
-    now = clock.now()
-    if message.attempts >= max_attempts():
-        _finish(message, token, state=DeliveryState.FAILED, error=error)
-    else:
-        with transaction.atomic():
-            OutboxMessage.objects.filter(pk=message.pk, claim_token=token).update(
-                state=DeliveryState.RETRYING,
-                next_attempt_at=now + backoff(message.attempts),
-                claim_token=None,
-                claimed_until=None,
-                last_error=error[:200],
-            )
-    # The id and the error class only: never the address, the parameters or the body.
-    log.warning("outbox delivery failed id=%s attempts=%s error=%s", message.pk, message.attempts, error)
-
-
-def _finish(message: OutboxMessage, token: uuid.UUID, *, state: str, error: str) -> None:
-    with transaction.atomic():
-        OutboxMessage.objects.filter(pk=message.pk, claim_token=token).update(
-            state=state, failed_at=clock.now(), claim_token=None, claimed_until=None, last_error=error[:200]
-        )
 
 
 def outbox_cancel_for_patient(*, patient_id: int, reason: str) -> int:
@@ -392,9 +237,7 @@ def outbox_retry_now(*, idempotency_key: uuid.UUID | str, actor: Actor) -> Outbo
             object_id=str(message.idempotency_key),
             details={"before": before, "after": message.state, "channel": message.channel},
         )
-        from carnet.config.tasks import enqueue
-
-        enqueue("notifications.deliver_pending")
+        deliver_after_commit(str(message.idempotency_key))
     return message
 
 
