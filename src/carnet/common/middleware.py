@@ -20,6 +20,7 @@ import secrets
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
@@ -58,8 +59,19 @@ class SecurityHeadersMiddleware:
             "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"
         )
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        if _may_hold_personal_data(request, response):
             # Pages of an authenticated user may hold personal data: never cache them.
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+def _may_hold_personal_data(request: HttpRequest, response: HttpResponse) -> bool:
+    if getattr(response, "carnet_unavailable", False):
+        return True  # a 503 of carnet.common.unavailable: the session cannot be read, never cache it
+    user = getattr(request, "user", None)
+    if user is None:
+        return False
+    try:
+        return bool(user.is_authenticated)
+    except DatabaseError:  # the lazy user could not be read (database gone mid-request): assume personal
+        return True

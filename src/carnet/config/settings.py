@@ -95,6 +95,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "carnet.common.middleware.SecurityHeadersMiddleware",
+    "carnet.common.unavailable.DatabaseUnavailableMiddleware",  # database down or read-only: 503
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -142,6 +143,14 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool("CARNET_DB
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"server_side_binding": True, "prepare_threshold": env_int("CARNET_DB_PREPARE_THRESHOLD", 5)}
     )
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # A server that accepts the connection and never answers must not hang requests (libpq waits forever
+    # by default): the request fails after this many seconds and answers 503 (carnet.common.unavailable).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("CARNET_DB_CONNECT_TIMEOUT", 5)
+    )
+# Database down or read-only: 503 with this Retry-After (seconds), JSON / OperationOutcome / a static page.
+CARNET_RETRY_AFTER_SECONDS = env_int("CARNET_RETRY_AFTER_SECONDS", 30)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(
