@@ -218,12 +218,31 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# A silent Redis must not hang requests: each call gives up after CARNET_CACHE_TIMEOUT_SECONDS, and the
+# process then leaves the cache alone for CARNET_CACHE_RETRY_SECONDS (carnet.common.cache: sessions are
+# read from the database, throttles count in the "database" cache below).
+CARNET_CACHE_TIMEOUT_SECONDS = float(env("CARNET_CACHE_TIMEOUT_SECONDS", "0.5"))
+CARNET_CACHE_RETRY_SECONDS = float(env("CARNET_CACHE_RETRY_SECONDS", "30"))
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("CARNET_CACHE_URL")}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("CARNET_CACHE_URL"),
+            "OPTIONS": {
+                "socket_connect_timeout": CARNET_CACHE_TIMEOUT_SECONDS,
+                "socket_timeout": CARNET_CACHE_TIMEOUT_SECONDS,
+            },
+        }
         if env("CARNET_CACHE_URL")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "carnet"}
-    )
+    ),
+    # Throttle counters while "default" is unreachable (table made by common's migration). Culling
+    # would let a flood of keys evict a counter: keep it for far more keys than an outage sees.
+    "database": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "carnet_cache_fallback",
+        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+    },
 }
 # Sessions are read on every request. With a cache shared by every process (CARNET_CACHE_URL, Redis) they
 # are read from it and written through to the database (``cached_db``: a cache flush only costs re-reads);
