@@ -2,7 +2,8 @@
 Django's HTML 500; a database *bug* (IntegrityError, a missing table) stays a 500 and is logged.
 
 Down and black-holed are real faults: a Carnet server in a subprocess configured with a PostgreSQL URL
-on a closed port / on a port that accepts and never answers, or an SQLite file in a missing directory.
+on a closed port / on a port that accepts and never answers (an SQLite file that cannot be opened is
+classified from the driver's own error).
 Read-only is the real driver error too: the test database switched to read-only (SQLite
 ``PRAGMA query_only``, PostgreSQL ``SET TRANSACTION READ ONLY`` — what ``default_transaction_read_only``
 or a hot standby gives), then a write through the pages, the JSON API and FHIR.
@@ -13,12 +14,14 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, override_settings
 from django.urls import include, path
@@ -88,8 +91,8 @@ def _walk(server: Server) -> None:
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Server]]:
-    """Three servers started side by side (their start-up dominates): PostgreSQL on a closed port,
-    PostgreSQL on a port that accepts and never answers, an SQLite file in a missing directory."""
+    """Two servers started side by side (their start-up dominates): PostgreSQL on a closed port and on a
+    port that accepts and never answers."""
     tmp = tmp_path_factory.mktemp("db-down")
     with black_hole() as silent, closed_port() as closed:
         started = {
@@ -102,11 +105,6 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Serv
                 tmp / "black-hole",
                 CARNET_DATABASE_URL=f"postgres://carnet@127.0.0.1:{silent}/carnet",
                 CARNET_DB_CONNECT_TIMEOUT="2",
-                CARNET_RETRY_AFTER_SECONDS="17",
-            ),
-            "sqlite": start(
-                tmp / "sqlite",
-                CARNET_DATABASE_URL=f"sqlite:///{tmp / 'unmounted' / 'volume' / 'carnet.sqlite3'}",
                 CARNET_RETRY_AFTER_SECONDS="17",
             ),
         }
@@ -139,8 +137,13 @@ def test_postgresql_that_accepts_and_never_answers_fails_within_the_connect_time
 
 
 @pytest.mark.django_db(databases=[])
-def test_an_sqlite_file_that_cannot_be_opened_answers_503(servers: dict[str, Server]) -> None:
-    _walk(servers["sqlite"])
+def test_an_sqlite_file_that_cannot_be_opened_is_unavailable(tmp_path: Path) -> None:
+    """The real driver error (``SQLITE_CANTOPEN``: the volume is gone), wrapped as Django wraps it."""
+    with pytest.raises(sqlite3.OperationalError) as refused:
+        sqlite3.connect(tmp_path / "unmounted" / "volume" / "carnet.sqlite3")
+    wrapped = OperationalError(*refused.value.args)
+    wrapped.__cause__ = refused.value
+    assert unavailability(wrapped) == "unavailable"
 
 
 # --- read-only ---------------------------------------------------------------------------------------

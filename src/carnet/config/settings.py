@@ -190,6 +190,12 @@ CSRF_COOKIE_HTTPONLY = True
 SECURE = env_bool("CARNET_SECURE", False)
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
+# Over TLS the cookies carry the __Host- prefix: browsers then accept them only Secure, with Path=/ and no
+# Domain, so a sibling subdomain or a plain-HTTP response cannot plant or overwrite them.
+SESSION_COOKIE_NAME = "__Host-sessionid" if SECURE else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if SECURE else "csrftoken"
+SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = "/"
+SESSION_COOKIE_DOMAIN = CSRF_COOKIE_DOMAIN = None
 SECURE_SSL_REDIRECT = SECURE
 SECURE_HSTS_SECONDS = 63072000 if SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
