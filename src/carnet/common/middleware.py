@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import Error as DatabaseDriverError
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
@@ -101,5 +101,5 @@ def _may_hold_personal_data(request: HttpRequest, response: HttpResponse) -> boo
         return False
     try:
         return bool(user.is_authenticated)
-    except DatabaseError:  # the lazy user could not be read (database gone mid-request): assume personal
+    except DatabaseDriverError:  # the lazy user could not be read (database gone): assume personal
         return True
