@@ -31,7 +31,7 @@ from django.core.servers.basehttp import run
 from django.urls import get_resolver
 from carnet.config.wsgi import application
 get_resolver().url_patterns  # import every view now: requests are timed without the first import
-run("127.0.0.1", int(sys.argv[1]), application, threading=True)
+run("127.0.0.1", int(sys.argv[1]), application, threading=True, on_bind=lambda port: print(f"BOUND {port}", flush=True))
 """
 
 
@@ -40,14 +40,20 @@ def _shuffled_ports() -> list[int]:
     return random.sample(list(PORTS), len(PORTS))
 
 
+_HANDED_OUT: set[int] = set()  # ports given to servers of this process, which bind them a moment later
+
+
 def free_port() -> int:
-    """A port of our range nobody listens on (bind, then close)."""
+    """A port of our range nobody listens on (bind, then close), not given to another server already."""
     for port in _shuffled_ports():
+        if port in _HANDED_OUT:
+            continue
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            _HANDED_OUT.add(port)
             return port
     raise RuntimeError("no free port in 18400-18499")
 
@@ -99,17 +105,14 @@ class Server:
         return self.log_path.read_text(errors="replace")
 
     def wait_ready(self, seconds: float = 30) -> None:
+        """Until this very process says it bound its port (another one may answer on a taken port)."""
         deadline = time.monotonic() + seconds
-        while True:
+        while f"BOUND {self.port}" not in self.log():
             if self.process.poll() is not None:
                 raise RuntimeError(self.log())
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the server did not start in {seconds} s") from None
-                time.sleep(0.1)
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start in {seconds} s")
+            time.sleep(0.1)
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL after 5 s: this process only (we started it)."""
@@ -119,6 +122,7 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=5)
+        _HANDED_OUT.discard(self.port)
 
     def request(
         self,

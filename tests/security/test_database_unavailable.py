@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
@@ -89,11 +91,26 @@ def _walk(server: Server) -> None:
     assert "try again" in json.loads(english.body)["issue"][0]["diagnostics"]
 
 
+def _read_only_url() -> str | None:
+    """On a PostgreSQL run: this run's test database, every session ``default_transaction_read_only``."""
+    if connection.vendor != "postgresql":
+        return None
+    db = connection.settings_dict
+    options = quote("-c default_transaction_read_only=on")
+    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+    return (
+        f"postgres://{quote(db['USER'])}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/"
+        f"{db['NAME']}?options={options}"
+    )
+
+
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Server]]:
-    """Two servers started side by side (their start-up dominates): PostgreSQL on a closed port and on a
-    port that accepts and never answers."""
+def servers(tmp_path_factory: pytest.TempPathFactory, django_db_setup: None) -> Iterator[dict[str, Server]]:
+    """Servers started side by side (their start-up dominates): PostgreSQL on a closed port and on a port
+    that accepts and never answers; on a PostgreSQL run, also this run's test database made read-only by
+    ``default_transaction_read_only`` (what an operator sets for a maintenance, or a hot standby gives)."""
     tmp = tmp_path_factory.mktemp("db-down")
+    read_only = _read_only_url()
     with black_hole() as silent, closed_port() as closed:
         started = {
             "closed": start(
@@ -108,6 +125,10 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Serv
                 CARNET_RETRY_AFTER_SECONDS="17",
             ),
         }
+        if read_only is not None:
+            started["read-only"] = start(
+                tmp / "read-only", CARNET_DATABASE_URL=read_only, CARNET_RETRY_AFTER_SECONDS="17"
+            )
         try:
             for server in started.values():
                 server.wait_ready()
@@ -149,6 +170,37 @@ def test_an_sqlite_file_that_cannot_be_opened_is_unavailable(tmp_path: Path) -> 
 # --- read-only ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.django_db(databases=[])
+def test_postgresql_with_default_transaction_read_only_answers_503_to_a_form_post(
+    servers: dict[str, Server],
+) -> None:
+    if "read-only" not in servers:
+        pytest.skip("PostgreSQL runs only; SQLite's read-only error is exercised below (PRAGMA query_only)")
+    server = servers["read-only"]
+    form = server.request("/aide/")
+    assert form.status == 200  # reads work
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.body)
+    cookie = re.search(r"csrftoken=([^;]+)", form.headers.get("set-cookie", ""))
+    assert token is not None and cookie is not None
+    body = urlencode(
+        {"category": "LOGIN", "contact_email": "aide@example.org", "csrfmiddlewaretoken": token.group(1)}
+    )
+    post = server.request(
+        "/aide/",
+        method="POST",
+        headers={
+            "Cookie": f"csrftoken={cookie.group(1)}",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+        body=body.encode(),
+    )
+    assert post.status == 503, post.body[:300]
+    assert post.headers["retry-after"] == "17"
+    assert "lecture seule" in post.body and "read-only" in post.body
+    _assert_no_internals(post.body)
+    assert "database read-only: ReadOnlySqlTransaction 25006 on POST /aide/" in server.log()
+
+
 @pytest.fixture
 def read_only_database(db: None) -> Iterator[None]:
     """This test's database refuses writes with the driver's own read-only error."""
@@ -156,6 +208,10 @@ def read_only_database(db: None) -> Iterator[None]:
         if connection.vendor == "sqlite":
             cursor.execute("PRAGMA query_only = ON")
         else:
+            # Run the foreign-key checks deferred so far (the rows the fixtures made) now: the test case's
+            # own check at teardown could not run them in a read-only transaction.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             cursor.execute("SET TRANSACTION READ ONLY")
     try:
         yield
