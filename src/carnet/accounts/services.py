@@ -534,7 +534,9 @@ def login_challenge_verify(*, user: User, challenge_id: str, code: str) -> User:
     locked = False
     with transaction.atomic():
         challenge = (
-            LoginChallenge.objects.select_for_update(of=("self",)).filter(public_id=challenge_id, user_id=user.pk).first()
+            LoginChallenge.objects.select_for_update(of=("self",))
+            .filter(public_id=challenge_id, user_id=user.pk)
+            .first()
         )
         fresh = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
         if challenge is None:

@@ -186,7 +186,9 @@ def _serve(document: Document, content: bytes, *, inline: bool) -> HttpResponse:
     response["Content-Disposition"] = content_disposition_header(not as_inline, filename) or "attachment"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store, private"
-    response["Content-Security-Policy"] = IMAGE_CONTENT_CSP if media_type in IMAGE_MEDIA_TYPES else CONTENT_CSP
+    response["Content-Security-Policy"] = (
+        IMAGE_CONTENT_CSP if media_type in IMAGE_MEDIA_TYPES else CONTENT_CSP
+    )
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     return response
 
@@ -445,7 +447,9 @@ class RecordAccess:
 
 # Why the policy refuses the rest of the record (``gateway.record_decision``), in the page's words.
 _OWN_DOCUMENTS_ONLY = {
-    "R-BLK-2": _("Le patient a bloqué votre accès à son dossier : vous ne voyez que les documents que vous avez déposés."),
+    "R-BLK-2": _(
+        "Le patient a bloqué votre accès à son dossier : vous ne voyez que les documents que vous avez déposés."
+    ),
     "R-AC-16": _(
         "L'accès temporaire que le patient vous avait donné a expiré : vous ne voyez que les documents que vous "
         "avez déposés."
@@ -496,9 +500,7 @@ def record_access(pro: ProPatient, access: Decision) -> RecordAccess:
 
 def _pro_listing(pro: ProPatient) -> selectors.DocumentListing:
     try:
-        return selectors.document_listing_for_actor(
-            actor=pro.actor, patient_id=pro.patient.pk, mode=pro.mode
-        )
+        return selectors.document_listing_for_actor(actor=pro.actor, patient_id=pro.patient.pk, mode=pro.mode)
     except NotFoundOrForbidden:
         return selectors.DocumentListing(documents=[], access=Decision(False, DEFAULT_DENY, "no entry"))
 
