@@ -314,7 +314,7 @@ def _unknown_state_key(username: str) -> str:
 def _unknown_state(username: str) -> _LockState:
     """Unknown usernames go through the same lock state machine (kept in the cache): their answers,
     including "réessayez plus tard" after the fifth failure, are those of a real account."""
-    from django.core.cache import cache
+    from carnet.common.cache import counters as cache  # the database cache while Redis is unreachable
 
     raw = cache.get(_unknown_state_key(username)) or {}
     until = raw.get("locked_until")
@@ -322,7 +322,7 @@ def _unknown_state(username: str) -> _LockState:
 
 
 def _unknown_state_save(username: str, state: _LockState) -> None:
-    from django.core.cache import cache
+    from carnet.common.cache import counters as cache  # the database cache while Redis is unreachable
 
     value = {
         "failures": state.failures,

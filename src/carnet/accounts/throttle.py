@@ -7,6 +7,9 @@ callers pass ``hashed(...)`` values (NIR, username, IP address).
 
 The read-modify-write is not atomic: two concurrent failures may count as one. That is acceptable for a
 brake on guessing (the account lockout of R-LC-12 is kept in the database, not here).
+
+With the shared cache (Redis) unreachable, the counters live in the database cache instead
+(``carnet.common.cache.counters``): a throttle keeps counting and never fails open.
 """
 
 from __future__ import annotations
@@ -15,9 +18,9 @@ import hashlib
 import hmac
 
 from django.conf import settings
-from django.core.cache import cache
 
 from carnet.common import clock
+from carnet.common.cache import counters as cache
 
 
 def hashed(kind: str, value: str) -> str:

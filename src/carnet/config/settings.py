@@ -95,6 +95,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "carnet.common.middleware.SecurityHeadersMiddleware",
+    "carnet.common.unavailable.DatabaseUnavailableMiddleware",  # database down or read-only: 503
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -142,6 +143,14 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool("CARNET_DB
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"server_side_binding": True, "prepare_threshold": env_int("CARNET_DB_PREPARE_THRESHOLD", 5)}
     )
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # A server that accepts the connection and never answers must not hang requests (libpq waits forever
+    # by default): the request fails after this many seconds and answers 503 (carnet.common.unavailable).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("CARNET_DB_CONNECT_TIMEOUT", 5)
+    )
+# Database down or read-only: 503 with this Retry-After (seconds), JSON / OperationOutcome / a static page.
+CARNET_RETRY_AFTER_SECONDS = env_int("CARNET_RETRY_AFTER_SECONDS", 30)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(
@@ -181,6 +190,12 @@ CSRF_COOKIE_HTTPONLY = True
 SECURE = env_bool("CARNET_SECURE", False)
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
+# Over TLS the cookies carry the __Host- prefix: browsers then accept them only Secure, with Path=/ and no
+# Domain, so a sibling subdomain or a plain-HTTP response cannot plant or overwrite them.
+SESSION_COOKIE_NAME = "__Host-sessionid" if SECURE else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if SECURE else "csrftoken"
+SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = "/"
+SESSION_COOKIE_DOMAIN = CSRF_COOKIE_DOMAIN = None
 SECURE_SSL_REDIRECT = SECURE
 SECURE_HSTS_SECONDS = 63072000 if SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
@@ -209,12 +224,31 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# A silent Redis must not hang requests: each call gives up after CARNET_CACHE_TIMEOUT_SECONDS, and the
+# process then leaves the cache alone for CARNET_CACHE_RETRY_SECONDS (carnet.common.cache: sessions are
+# read from the database, throttles count in the "database" cache below).
+CARNET_CACHE_TIMEOUT_SECONDS = float(env("CARNET_CACHE_TIMEOUT_SECONDS", "0.5"))
+CARNET_CACHE_RETRY_SECONDS = float(env("CARNET_CACHE_RETRY_SECONDS", "30"))
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("CARNET_CACHE_URL")}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("CARNET_CACHE_URL"),
+            "OPTIONS": {
+                "socket_connect_timeout": CARNET_CACHE_TIMEOUT_SECONDS,
+                "socket_timeout": CARNET_CACHE_TIMEOUT_SECONDS,
+            },
+        }
         if env("CARNET_CACHE_URL")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "carnet"}
-    )
+    ),
+    # Throttle counters while "default" is unreachable (table made by common's migration). Culling
+    # would let a flood of keys evict a counter: keep it for far more keys than an outage sees.
+    "database": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "carnet_cache_fallback",
+        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+    },
 }
 # Sessions are read on every request. With a cache shared by every process (CARNET_CACHE_URL, Redis) they
 # are read from it and written through to the database (``cached_db``: a cache flush only costs re-reads);

@@ -27,3 +27,4 @@ urlpatterns = [
 ]
 
 handler404 = "carnet.common.views.not_found"
+handler500 = "carnet.common.unavailable.server_error"  # 503 when the database is down or read-only

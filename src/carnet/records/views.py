@@ -36,6 +36,7 @@ from carnet.access.facts import Confidentiality
 from carnet.access.policy import DEFAULT_DENY, Decision
 from carnet.access.views import ProPatient, consents_of, pro_context, pro_patient
 from carnet.common.errors import DomainError, NotFoundOrForbidden
+from carnet.common.middleware import embeds_own_documents
 from carnet.common.permissions import patient_required, professional_required
 from carnet.identity.codes import professions
 from carnet.identity.models import Person
@@ -70,11 +71,15 @@ _EXTENSIONS = {
     formats.DOCX: "docx",
     formats.XML: "xml",
 }
-# The content's own policy: nothing runs, it may only be framed by our pages.
+# The content's own policy: nothing runs, it may only be framed by our pages. ``object-src 'self'`` lets the
+# browser's PDF viewer show a PDF. Contents are never HTML (nosniff; only PDF, JPEG, PNG and plain text are
+# inline), so no style of ours or of an author can be in them; the one inline style left is the browser's
+# own image viewer (Chromium styles an image shown alone with style attributes): allowed for images only.
 CONTENT_CSP = (
-    "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; object-src 'self'; "
+    "default-src 'none'; img-src 'self' data:; object-src 'self'; "
     "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
 )
+IMAGE_CONTENT_CSP = CONTENT_CSP + "; style-src 'unsafe-inline'"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -181,7 +186,9 @@ def _serve(document: Document, content: bytes, *, inline: bool) -> HttpResponse:
     response["Content-Disposition"] = content_disposition_header(not as_inline, filename) or "attachment"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store, private"
-    response["Content-Security-Policy"] = CONTENT_CSP
+    response["Content-Security-Policy"] = (
+        IMAGE_CONTENT_CSP if media_type in IMAGE_MEDIA_TYPES else CONTENT_CSP
+    )
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     return response
 
@@ -236,6 +243,7 @@ def documents(request: HttpRequest) -> HttpResponse:
 
 @patient_required
 @require_GET
+@embeds_own_documents  # the preview: <object> (PDF) / <iframe> (text) of our own origin
 def document_detail(request: HttpRequest, document_id: uuid.UUID) -> HttpResponse:
     acting = _acting(request)
     try:
@@ -439,7 +447,9 @@ class RecordAccess:
 
 # Why the policy refuses the rest of the record (``gateway.record_decision``), in the page's words.
 _OWN_DOCUMENTS_ONLY = {
-    "R-BLK-2": _("Le patient a bloqué votre accès à son dossier : vous ne voyez que les documents que vous avez déposés."),
+    "R-BLK-2": _(
+        "Le patient a bloqué votre accès à son dossier : vous ne voyez que les documents que vous avez déposés."
+    ),
     "R-AC-16": _(
         "L'accès temporaire que le patient vous avait donné a expiré : vous ne voyez que les documents que vous "
         "avez déposés."
@@ -490,9 +500,7 @@ def record_access(pro: ProPatient, access: Decision) -> RecordAccess:
 
 def _pro_listing(pro: ProPatient) -> selectors.DocumentListing:
     try:
-        return selectors.document_listing_for_actor(
-            actor=pro.actor, patient_id=pro.patient.pk, mode=pro.mode
-        )
+        return selectors.document_listing_for_actor(actor=pro.actor, patient_id=pro.patient.pk, mode=pro.mode)
     except NotFoundOrForbidden:
         return selectors.DocumentListing(documents=[], access=Decision(False, DEFAULT_DENY, "no entry"))
 
@@ -531,6 +539,7 @@ def _is_own(pro: ProPatient, document: Document) -> bool:
 
 @professional_required
 @require_GET
+@embeds_own_documents  # the preview: <object> (PDF) / <iframe> (text) of our own origin
 def pro_document(request: HttpRequest, patient_id: uuid.UUID, document_id: uuid.UUID) -> HttpResponse:
     pro = pro_patient(request, patient_id)
     document = _pro_document(pro, document_id)

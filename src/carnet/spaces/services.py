@@ -14,7 +14,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import formats, timezone
@@ -24,6 +23,7 @@ from carnet.accounts.models import User
 from carnet.audit.services import trace
 from carnet.common import clock
 from carnet.common.actors import Actor, ActorKind
+from carnet.common.cache import counters as cache  # the database cache while Redis is unreachable
 from carnet.common.errors import DomainError
 from carnet.identity.models import Person
 from carnet.identity.validators import normalise_nir
