@@ -92,7 +92,16 @@ def test_the_offset_file_is_ignored_outside_demo_mode(demo_mode) -> None:  # typ
 
 
 @pytest.mark.parametrize(
-    "content", ["{not json", '{"offset_seconds": "soon"}', '{"offset_seconds": -86400}', "[]", "1e400"]
+    "content",
+    [
+        "{not json",
+        '{"offset_seconds": "soon"}',
+        '{"offset_seconds": -86400}',
+        '{"offset_seconds": 1e400}',
+        '{"offset_seconds": NaN}',
+        '{"offset_seconds": 1e15}',
+        "[]",
+    ],
 )
 def test_a_damaged_offset_file_reads_as_the_real_time(demo_mode, content: str) -> None:  # type: ignore[no-untyped-def]
     Path(demo_mode.DATA_DIR, clock.DEMO_CLOCK_FILE).write_text(content)  # each test has its own DATA_DIR

@@ -11,7 +11,9 @@ Never call ``datetime.now()`` or ``timezone.now()`` in domain code: call ``clock
 mode only (``CARNET_DEMO``), the system time is shifted by an offset kept in ``DATA_DIR/demo-clock.json``,
 so the web server, ``carnet worker`` and every command of that data directory see the same demo time.
 Each process re-reads the file at most once a second (``DEMO_CLOCK_RECHECK_SECONDS``); outside demo mode
-the file is never read. A frozen clock (tests) ignores the offset.
+the file is never read and ``now()`` costs one global read more than the system time. Whether demo mode is
+on is read from the settings once, and again after ``setting_changed`` (``override_settings``, pytest's
+``settings`` fixture). A frozen clock (tests) ignores the offset.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.utils import timezone
 
 log = logging.getLogger("carnet.clock")
@@ -37,6 +40,8 @@ DEMO_CLOCK_FILE = "demo-clock.json"
 DEMO_CLOCK_RECHECK_SECONDS = 1.0
 DEMO_CLOCK_MAX_OFFSET = timedelta(days=100 * 366)
 _ZERO = timedelta(0)
+# The offset file when demo mode is on, "" when it is off, None until the settings are read.
+_demo_file: str | None = None
 # (file read, monotonic time of the read, offset found): replaced whole, so readers need no lock.
 _demo: tuple[str, float, timedelta] = ("", float("-inf"), _ZERO)
 
@@ -47,9 +52,9 @@ def now() -> datetime:
     if frozen is not None:
         return frozen
     moment = datetime.now(tz=UTC)
-    if settings.configured and getattr(settings, "CARNET_DEMO", False):
-        return moment + demo_offset()
-    return moment
+    if _demo_file == "":  # demo mode off: the hot path
+        return moment
+    return moment + demo_offset()
 
 
 def today() -> date:
@@ -94,23 +99,39 @@ def age_on(birth_date: date, on: date) -> int:
 # --- demo time travel: the offset shared through the data directory ------------------------------
 
 
-def demo_clock_file() -> Path:
-    return Path(settings.DATA_DIR) / DEMO_CLOCK_FILE
+def demo_clock_file() -> str:
+    """The offset file of this data directory in demo mode, ``""`` outside demo mode."""
+    global _demo_file
+    found = _demo_file
+    if found is None:
+        if not settings.configured:
+            return ""  # not decided yet: asked again once the settings are there
+        demo = bool(getattr(settings, "CARNET_DEMO", False))
+        found = _demo_file = str(Path(settings.DATA_DIR) / DEMO_CLOCK_FILE) if demo else ""
+    return found
+
+
+def _forget_demo_file(*, setting: str, **kwargs: object) -> None:
+    global _demo_file
+    if setting in {"CARNET_DEMO", "DATA_DIR"}:
+        _demo_file = None
+
+
+setting_changed.connect(_forget_demo_file, dispatch_uid="carnet.clock.demo_file")
 
 
 def demo_offset() -> timedelta:
     """How far demo time travel moved the clock (zero outside demo mode, or when it was not moved)."""
     global _demo
-    if not (settings.configured and getattr(settings, "CARNET_DEMO", False)):
-        return _ZERO
     path = demo_clock_file()
-    key = str(path)
-    cached_key, read_at, offset = _demo
+    if not path:
+        return _ZERO
+    cached_path, read_at, offset = _demo
     moment = time.monotonic()
-    if cached_key == key and moment - read_at < DEMO_CLOCK_RECHECK_SECONDS:
+    if cached_path == path and moment - read_at < DEMO_CLOCK_RECHECK_SECONDS:
         return offset
-    offset = _read_demo_offset(path)
-    _demo = (key, moment, offset)
+    offset = _read_demo_offset(Path(path))
+    _demo = (path, moment, offset)
     return offset
 
 
@@ -126,8 +147,11 @@ def _read_demo_offset(path: Path) -> timedelta:
     if isinstance(seconds, bool) or not isinstance(seconds, int | float):
         log.warning("demo clock: %s holds no offset; the clock shows the real time", path)
         return _ZERO
-    offset = timedelta(seconds=seconds)
-    if not _ZERO <= offset <= DEMO_CLOCK_MAX_OFFSET:
+    try:
+        offset = timedelta(seconds=seconds)
+    except (OverflowError, ValueError):  # infinite, NaN or beyond timedelta's range
+        offset = None
+    if offset is None or not _ZERO <= offset <= DEMO_CLOCK_MAX_OFFSET:
         log.warning("demo clock: the offset in %s is out of range; the clock shows the real time", path)
         return _ZERO
     return offset
@@ -139,9 +163,10 @@ def demo_offset_store(offset: timedelta | None) -> None:
     Demo mode only: raises ``PermissionError`` otherwise. The file is replaced atomically (written
     aside, then renamed), so a reader sees the old offset or the new one, never half of it."""
     global _demo
-    if not (settings.configured and getattr(settings, "CARNET_DEMO", False)):
+    name = demo_clock_file()
+    if not name:
         raise PermissionError("the clock can only be moved in demo mode (CARNET_DEMO=1)")
-    path = demo_clock_file()
+    path = Path(name)
     if offset is None or offset == _ZERO:
         path.unlink(missing_ok=True)
         stored = _ZERO
@@ -160,4 +185,4 @@ def demo_offset_store(offset: timedelta | None) -> None:
             Path(temporary).unlink(missing_ok=True)
             raise
         stored = offset
-    _demo = (str(path), time.monotonic(), stored)
+    _demo = (name, time.monotonic(), stored)
