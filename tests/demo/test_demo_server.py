@@ -105,7 +105,11 @@ def test_carnet_demo_reset_starts_a_damaged_demo_over_and_serves_its_outbox_with
         outbox = _get(f"http://127.0.0.1:{port}/demo/outbox/", time.monotonic() + 120)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        printed = server.communicate(timeout=20)[0]
+        try:
+            printed = server.communicate(timeout=20)[0]
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            printed = server.communicate()[0]
     assert f"Carnet demo — http://127.0.0.1:{port}" in printed
     # The information letters sent while loading link to the address served, not to :8000.
     assert f"http://127.0.0.1:{port}/opposition/" in outbox
