@@ -10,7 +10,7 @@ environment always wins):
 * ``carnet demo`` runs in demo mode (``CARNET_DEMO=1``): the demo outbox and time travel pages exist
   however the demo is started. ``CARNET_DEMO=0`` set explicitly makes it refuse.
 * ``carnet demo`` / ``carnet serve [ADDR:PORT]``: ``CARNET_BASE_URL`` (the links written in e-mails)
-  follows the address served on.
+  follows the address served on; the transparency log keeps the name the default address gives it.
 * ``carnet demo`` run outside the checkout it was installed from uses that checkout's ``./var``.
 
 The offline verifiers (``verify-history``, ``verify-erasure-certificate``) need neither a database nor a
@@ -80,6 +80,10 @@ def prepare_environment(args: list[str], environ: MutableMapping[str, str], cwd:
     command = args[0] if args else ""
     if command in {"demo", "serve"} and not environ.get("CARNET_BASE_URL"):
         environ["CARNET_BASE_URL"] = base_url_for(addrport_of(args[1:]))
+        # The transparency log's name defaults to the site's address (audit.services.log_origin) and is
+        # signed into every entry's index and head: it must not change with the port served on, or the
+        # log's own check would find every earlier entry "moved". Keep the name the default address gives.
+        environ.setdefault("CARNET_AUDIT_LOG_ORIGIN", f"{DEFAULT_ADDRPORT}/journal")
     if command == "demo":
         environ.setdefault("CARNET_DEMO", "1")
         outside = not environ.get("CARNET_DATA_DIR") and not (cwd / "var").is_dir() and not is_checkout(cwd)

@@ -97,6 +97,7 @@ def test_carnet_demo_outside_the_checkout_uses_the_checkouts_var_in_demo_mode(tm
         "CARNET_DATA_DIR": str(CHECKOUT / "var"),
         "CARNET_DEMO": "1",
         "CARNET_BASE_URL": "http://127.0.0.1:8000",
+        "CARNET_AUDIT_LOG_ORIGIN": "127.0.0.1:8000/journal",
     }
     assert str(CHECKOUT / "var") in notes[0]
     # Any other command outside the checkout is left to the settings' refusal.
@@ -110,11 +111,13 @@ def test_links_in_e_mails_follow_the_address_served_unless_configured(tmp_path: 
     environ: dict[str, str] = {"CARNET_DATA_DIR": str(tmp_path)}
     prepare_environment(["demo", "127.0.0.1:8001", "--no-serve"], environ, CHECKOUT)
     assert environ["CARNET_BASE_URL"] == "http://127.0.0.1:8001"
+    # The log's signed name stays what it was on :8000, or its check would fail after a change of port.
+    assert environ["CARNET_AUDIT_LOG_ORIGIN"] == "127.0.0.1:8000/journal"
     environ = {"CARNET_BASE_URL": "https://carnet.example"}
     prepare_environment(["serve", "0.0.0.0:9000"], environ, CHECKOUT)
     assert environ["CARNET_BASE_URL"] == "https://carnet.example"
     environ = {"CARNET_DEMO": "0"}  # an explicit "not a demo" is kept: `carnet demo` then refuses
     prepare_environment(["demo", "8002"], environ, CHECKOUT)
-    assert environ == {"CARNET_DEMO": "0", "CARNET_BASE_URL": "http://127.0.0.1:8002"}
+    assert environ["CARNET_DEMO"] == "0" and environ["CARNET_BASE_URL"] == "http://127.0.0.1:8002"
     assert base_url_for("0.0.0.0:9000") == "http://127.0.0.1:9000"
     assert base_url_for("localhost:8003") == "http://localhost:8003"
