@@ -3,7 +3,8 @@
 The data directory holds a damaged demo (its database file unreadable, encrypted files, a moved clock).
 `carnet demo --reset` without confirmation erases nothing; `carnet demo 127.0.0.1:PORT --reset --yes`
 wipes the database, the encrypted files and the clock (the keys stay), loads the population again and
-serves: its outbox page exists and the e-mails' links name the address served.
+serves: its outbox page exists and the e-mails' links name the address served, while the transparency
+log keeps its signed name (another process checks it intact).
 Bounded: every wait has a deadline (one migration and one load: ~15 s of CPU).
 """
 
@@ -70,6 +71,14 @@ def _carnet(data_dir: Path, *args: str, stdin: str = "") -> subprocess.Completed
     )
 
 
+def _sequenced(database: Path) -> bool:
+    try:
+        with sqlite3.connect(database, timeout=5) as db:
+            return bool(db.execute("SELECT count(*) FROM audit_logleaf").fetchone()[0])
+    except sqlite3.Error:  # being created or migrated
+        return False
+
+
 def _users(database: Path) -> set[str]:
     with sqlite3.connect(database) as db:
         return {row[0] for row in db.execute("SELECT username FROM accounts_user")}
@@ -102,7 +111,11 @@ def test_carnet_demo_reset_starts_a_damaged_demo_over_and_serves_its_outbox_with
         start_new_session=True,
     )
     try:
-        outbox = _get(f"http://127.0.0.1:{port}/demo/outbox/", time.monotonic() + 120)
+        deadline = time.monotonic() + 120
+        outbox = _get(f"http://127.0.0.1:{port}/demo/outbox/", deadline)
+        while not _sequenced(database):  # the server's worker thread gave the log its first entries
+            assert time.monotonic() < deadline, "the demo's worker never sequenced the log"
+            time.sleep(0.5)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -117,3 +130,15 @@ def test_carnet_demo_reset_starts_a_damaged_demo_over_and_serves_its_outbox_with
     assert {"claire.martin", "operateur.demo"} <= _users(database)
     assert not old_blob.exists() and not clock_file.exists()
     assert (data_dir / "master_key").exists()  # the keys stay
+
+    # Served on another port, the log kept its signed name: another process (no ADDR:PORT) checks it intact.
+    checked = subprocess.run(
+        [sys.executable, "-m", "carnet.cli", "verify-log", "--no-witness", "--no-record"],
+        cwd=tmp_path,
+        env=_env(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout[-2000:] + checked.stderr[-2000:]
