@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Carnet's two entry points for a fresh machine with only Python 3.11.
 
-    python3.11 run.py demo   # venv + install + migrate SQLite + demo population + serve on :8000
+    python3.11 run.py demo   # venv + install + migrate SQLite + demo population + serve (default :8000)
     python3.11 run.py test   # venv + test dependencies + Debian chromium (if root) + the whole suite
 
 Everything lands in ./.venv and ./var; run it again at will (each step is idempotent).

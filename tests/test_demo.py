@@ -18,6 +18,11 @@ from carnet.spaces.models import Delegation, DelegationStatus, SpaceStatus
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _demo_mode(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.CARNET_DEMO = True  # `carnet demo` runs in demo mode only
+
+
 def _run_demo() -> str:
     out = io.StringIO()
     call_command("demo", "--no-serve", stdout=out)
@@ -45,8 +50,7 @@ def test_demo_is_idempotent_and_prints_fresh_codes_each_time() -> None:
     assert len(codes) == 4 and len(set(codes)) == 4
 
 
-def test_demo_outbox_shows_the_current_totp_of_demo_staff(client, settings) -> None:  # type: ignore[no-untyped-def]
-    settings.CARNET_DEMO = True
+def test_demo_outbox_shows_the_current_totp_of_demo_staff(client) -> None:  # type: ignore[no-untyped-def]
     _run_demo()
     user = User.objects.get(username="dr.durand")
     expected = pyotp.TOTP(secret_decrypt(user.totp_secret_encrypted, context=str(user.public_id))).at(

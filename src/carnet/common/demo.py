@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
+from django.utils import timezone
 from stdnum import luhn
 from stdnum.fr import nir as stdnum_nir
 
@@ -91,18 +92,67 @@ class DemoStaff:
     profession: str = ""
     specialty: str = ""
     rpps_body: str = ""
+    note: str = ""  # what this account shows in the demo (printed by `carnet demo`)
 
     @property
     def rpps(self) -> str:
         return _luhn(self.rpps_body) if self.rpps_body else ""
 
+    @property
+    def profession_words(self) -> str:
+        """The profession code in plain words, from the directory's code list (``G15_40`` ->
+        ``Chirurgien-Dentiste``), with the specialty when there is one."""
+        from carnet.identity.codes import author_specialties, professions
+
+        words = professions().get(self.profession, "")
+        if self.specialty:
+            specialty = author_specialties().get(self.specialty, "")
+            words = f"{words}, {specialty.removeprefix(words).strip(' -')}" if specialty else words
+        return words
+
 
 STAFF = [
-    DemoStaff("dr.durand", Role.PROFESSIONAL, "DURAND", "Anne", "G15_10", "G15_10/SM26", "1000000101"),
-    DemoStaff("dr.leroy", Role.PROFESSIONAL, "LEROY", "Paul", "G15_40", "", "1000000102"),
-    DemoStaff("pharma.moreau", Role.PROFESSIONAL, "MOREAU", "Sophie", "G15_21", "", "1000000103"),
-    DemoStaff("inf.simon", Role.PROFESSIONAL, "SIMON", "Marc", "G15_60", "", "1000000104"),
-    DemoStaff("sf.lambert", Role.PROFESSIONAL, "LAMBERT", "Julie", "G15_50", "", "1000000105"),
+    DemoStaff(
+        "dr.durand",
+        Role.PROFESSIONAL,
+        "DURAND",
+        "Anne",
+        "G15_10",
+        "G15_10/SM26",
+        "1000000101",
+        "Claire's GP (médecin traitant); wrote the consultation Claire masked",
+    ),
+    DemoStaff(
+        "dr.leroy",
+        Role.PROFESSIONAL,
+        "LEROY",
+        "Paul",
+        "G15_40",
+        "",
+        "1000000102",
+        "dentist with Claire's consent: does not see what she masked",
+    ),
+    DemoStaff(
+        "pharma.moreau",
+        Role.PROFESSIONAL,
+        "MOREAU",
+        "Sophie",
+        "G15_21",
+        "",
+        "1000000103",
+        "recorded Claire's flu vaccination",
+    ),
+    DemoStaff(
+        "inf.simon",
+        Role.PROFESSIONAL,
+        "SIMON",
+        "Marc",
+        "G15_60",
+        "",
+        "1000000104",
+        "no link with Claire: emergency access (break-the-glass)",
+    ),
+    DemoStaff("sf.lambert", Role.PROFESSIONAL, "LAMBERT", "Julie", "G15_50", "", "1000000105", "midwife"),
     DemoStaff("operateur.demo", Role.OPERATOR),
 ]
 HOSPITAL_FINESS = _luhn("75000001")
@@ -117,6 +167,32 @@ class DemoReport:
 
 def already_loaded() -> bool:
     return User.objects.filter(username="operateur.demo").exists()
+
+
+def holds_other_data() -> bool:
+    """The database holds people but not the demo population: not a demo database, never load or wipe it."""
+    return Person.objects.exists() and not already_loaded()
+
+
+def identities() -> list[dict[str, str]]:
+    """The INS (NIR + birth date) of the demo's activated people, as a professional types them to find a
+    patient, and their messaging address for the SMTP gateway (R-MSG-1)."""
+    from django.conf import settings
+
+    domain = str(settings.CARNET_PATIENT_MAIL_DOMAIN)
+    rows: list[dict[str, str]] = []
+    for p in cast():
+        if p.username or p.insured_under:
+            rows.append(
+                {
+                    "key": p.key,
+                    "name": f"{p.first_names} {p.birth_name}",
+                    "nir": p.nir,
+                    "birth_date": p.born.strftime("%d/%m/%Y"),
+                    "address": f"{p.nir}@{domain}",
+                }
+            )
+    return rows
 
 
 @transaction.atomic
@@ -355,9 +431,11 @@ def fresh_codes() -> list[dict[str, str]]:
             continue
         with transaction.atomic():
             code = provisional_code_issue(space=person.space, actor=Actor.insurance())
+        opens = person.space.opening_due_at
         rows.append(
             {
                 "name": f"{p.first_names} {p.birth_name}",
+                "opens": timezone.localtime(opens).strftime("%d/%m/%Y") if opens else "",
                 "code": format_code(code),
                 "nir": p.nir,
                 "vitale": VITALE_SERIAL,

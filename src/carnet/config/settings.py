@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+
+from carnet.config.datadir import resolve_data_dir
 
 SRC_DIR = Path(__file__).resolve().parent.parent
 
@@ -33,8 +36,10 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-DATA_DIR = Path(env("CARNET_DATA_DIR", str(Path.cwd() / "var"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR = resolve_data_dir(env("CARNET_DATA_DIR"), Path.cwd())
+if not DATA_DIR.exists():
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    print(f"Carnet: new data directory {DATA_DIR} (new keys are generated in it)", file=sys.stderr)
 
 
 def _local_secret(filename: str, factory: str) -> str:

@@ -24,6 +24,7 @@ urlpatterns = [
     path("backoffice/", include("carnet.backoffice.urls")),
     path("", include("carnet.notifications.urls_space")),
     path("demo/", include("carnet.notifications.urls")),
+    path("demo/", include("carnet.common.urls_demo")),
 ]
 
 handler404 = "carnet.common.views.not_found"
