@@ -28,9 +28,20 @@ class Target:
     valid: dict[str, Any]
 
 
+_CLIENTS: dict[str, Client] = {}
+
+
+def _lab_client(token: str) -> Client:
+    """One client per token (each new Client loads the middleware again: half a second)."""
+    if token not in _CLIENTS:
+        _CLIENTS.clear()
+        _CLIENTS[token] = Client(headers=bearer(token))
+    return _CLIENTS[token]
+
+
 def _targets(world: World, lab_token: str) -> list[Target]:
     """Every JSON API endpoint that reads a JSON body, with a caller allowed to use it and a valid body."""
-    lab = Client(headers=bearer(lab_token))
+    lab = _lab_client(lab_token)
     created = lab.post(
         "/api/documents",
         {

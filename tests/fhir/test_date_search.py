@@ -4,6 +4,7 @@ The document is deposited at the frozen clock, 2026-01-05 09:00:00 UTC (10:00 in
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -88,13 +89,18 @@ def test_what_is_not_a_fhir_date_is_refused(value: str) -> None:
         dates.parse(value)
 
 
+@functools.cache
+def _http() -> Client:
+    return Client()  # one client: a new one loads the middleware again (half a second)
+
+
 def _search(token: str, query: str) -> Any:
-    return Client().get(f"/fhir/DocumentReference?{query}", headers=bearer(token))
+    return _http().get(f"/fhir/DocumentReference?{query}", headers=bearer(token))
 
 
 @pytest.fixture
 def published(world: World, lab_token: str) -> str:
-    response = Client().post(
+    response = _http().post(
         "/fhir/", json.dumps(bundle(world.patient)), content_type=FHIR, headers=bearer(lab_token)
     )
     assert response.status_code == 200

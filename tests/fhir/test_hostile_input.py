@@ -4,6 +4,7 @@ cookies. Every refusal is an OperationOutcome (never Django's HTML) and writes n
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -28,9 +29,15 @@ def _outcome(response: Any, status: int) -> dict[str, Any]:
     return dict(body["issue"][0])
 
 
+@functools.cache
+def _http() -> Client:
+    """One client for the bearer requests: each new Client loads the middleware (whitenoise scans every
+    static file, half a second); bearer requests carry no cookie to keep apart."""
+    return Client(raise_request_exception=False)
+
+
 def _post(token: str, body: str | bytes, content_type: str = FHIR, **headers: str) -> Any:
-    http = Client(raise_request_exception=False)
-    return http.post("/fhir/", body, content_type=content_type, headers={**bearer(token), **headers})
+    return _http().post("/fhir/", body, content_type=content_type, headers={**bearer(token), **headers})
 
 
 # --- nesting and size, bounded before parsing ---------------------------------------------------------
@@ -229,7 +236,7 @@ def test_both_json_media_types_publish(world: World, lab_token: str) -> None:
 
 def test_a_json_search_body_is_a_415(world: World, lab_token: str) -> None:
     """POST ``_search`` takes the form encoding FHIR prescribes (R4 §3.1.0.8)."""
-    response = Client().post(
+    response = _http().post(
         "/fhir/DocumentReference/_search",
         json.dumps({"patient": str(world.patient.public_id)}),
         content_type="application/json",
@@ -255,7 +262,7 @@ NEGOTIATION = [
 
 
 def test_a_format_that_allows_no_json_is_a_406(world: World, lab_token: str) -> None:
-    http = Client()
+    http = _http()
     for accept, query, status in NEGOTIATION:
         headers = {**bearer(lab_token), **({"Accept": accept} if accept else {})}
         response = http.get(
@@ -275,13 +282,13 @@ def test_a_publication_asking_for_xml_is_a_406_and_is_not_published(world: World
 
 
 def test_metadata_in_xml_is_a_406() -> None:
-    _outcome(Client().get("/fhir/metadata", headers={"Accept": "application/fhir+xml"}), 406)
+    _outcome(_http().get("/fhir/metadata", headers={"Accept": "application/fhir+xml"}), 406)
 
 
 def test_binary_answers_raw_bytes_a_json_resource_or_406(world: World, lab_token: str) -> None:
     response = _post(lab_token, json.dumps(bundle(world.patient)))
     doc_id = response.json()["entry"][1]["response"]["location"].split("/")[1]
-    http = Client()
+    http = _http()
     url = f"/fhir/Binary/{doc_id}"
     raw = http.get(url, headers={**bearer(lab_token), "Accept": "application/pdf"})
     assert raw.status_code == 200 and raw["Content-Type"] == "application/pdf"
