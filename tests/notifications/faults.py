@@ -22,9 +22,13 @@ import time
 from collections import Counter
 from email import message_from_bytes
 from types import TracebackType
+from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from carnet.notifications.models import OutboxMessage
+from carnet.notifications.services import notify
 
 
 def closed_port() -> int:
@@ -145,3 +149,17 @@ def use_smtp(settings: object, port: int, timeout: float) -> None:
     settings.EMAIL_USE_SSL = False  # type: ignore[attr-defined]
     settings.EMAIL_TIMEOUT = timeout  # type: ignore[attr-defined]
     settings.CARNET_LOCAL_OUTBOX = False  # type: ignore[attr-defined]
+
+
+def queue_generic(person: Any, channel: str, key: str) -> OutboxMessage:
+    """Queue one content-free ``generic`` message to ``person`` on ``channel`` (EMAIL or SMS)."""
+    message = notify(
+        patient_id=person.pk,
+        channel=channel,
+        address=person.email if channel == "EMAIL" else person.phone,
+        template="generic",
+        params={"base_url": "https://carnet.example"},
+        dedup_key=key,
+    )
+    assert message is not None
+    return message

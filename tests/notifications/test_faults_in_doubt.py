@@ -12,25 +12,13 @@ from django.core import mail
 
 from carnet.notifications import services
 from carnet.notifications.models import DeliveredMessage, DeliveryState, OutboxMessage
-from carnet.notifications.services import notify, outbox_deliver_pending
+from carnet.notifications.services import outbox_deliver_pending
 from tests.factories import PersonFactory
 
 from .fakes import ConfirmingGateway, CrashAfterAcceptingEmailBackend, RowInspectingGateway
+from .faults import queue_generic as _queue
 
 pytestmark = pytest.mark.django_db
-
-
-def _queue(person: Any, channel: str, key: str) -> OutboxMessage:
-    message = notify(
-        patient_id=person.pk,
-        channel=channel,
-        address=person.email if channel == "EMAIL" else person.phone,
-        template="generic",
-        params={"base_url": "https://carnet.example"},
-        dedup_key=key,
-    )
-    assert message is not None
-    return message
 
 
 def test_the_attempt_is_committed_before_the_channel_gets_the_message(settings: Any, clock: Any) -> None:

@@ -22,7 +22,7 @@ from carnet.common.worker import run_cycle
 from carnet.messaging import smtp_gateway, smtp_outbound
 from carnet.messaging.models import Message
 from carnet.notifications.models import DeliveryState, OutboxMessage
-from carnet.notifications.services import notify, outbox_deliver_pending
+from carnet.notifications.services import outbox_deliver_pending
 from carnet.spaces.models import ExportStatus, SpaceStatus
 from carnet.spaces.services import export_request, space_inform
 from tests.accounts.conftest import login_password, make_patient, text
@@ -31,24 +31,12 @@ from tests.messaging.builders import patient_replies
 from tests.records.helpers import make_world
 
 from .faults import BlackHole, SmtpSink, closed_port, use_smtp
+from .faults import queue_generic as _queue
 
 pytestmark = pytest.mark.django_db
 
 TIMEOUT = 0.5  # seconds per socket operation in these tests (the default is 10)
 NETWORK_ERRORS = {"SMTPServerDisconnected", "TimeoutError", "ConnectionRefusedError"}
-
-
-def _queue(person: Any, channel: str, key: str) -> OutboxMessage:
-    message = notify(
-        patient_id=person.pk,
-        channel=channel,
-        address=person.email if channel == "EMAIL" else person.phone,
-        template="generic",
-        params={"base_url": "https://carnet.example"},
-        dedup_key=key,
-    )
-    assert message is not None
-    return message
 
 
 def test_every_outgoing_connection_has_a_short_default_timeout() -> None:
