@@ -4,6 +4,7 @@ author shown to the patient, form errors next to their field, the professional s
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -31,7 +32,8 @@ def test_the_patient_sees_the_pharmacists_vaccination_with_its_author_on_the_pag
     vitals.consent(vitals.pharmacist)
     vitals.add_vaccination(actor=pro_actor(vitals.pharmacist), vaccine_code="COVID19")
     body = vitals.patient_client().get("/espace/profil/vaccinations/").content.decode()
-    assert f'<td class="vaccination-author">{vitals.pharmacist.display_name} (Pharmacien)</td>' in body
+    author = re.escape(f"{vitals.pharmacist.display_name} (Pharmacien)")
+    assert re.search(rf'<td class="vaccination-author"[^>]*>{author}</td>', body)
 
 
 def test_the_holder_adds_a_vaccination_through_the_form(vitals: Vitals) -> None:
