@@ -21,6 +21,7 @@ from django.conf import settings
 from django.test import Client
 
 from carnet.accounts.models import User
+from carnet.messaging.models import Conversation
 from tests.pages.realistic import enrich_demo, load_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -82,10 +83,12 @@ def _page(browser: Any, live_server: Any, cookie: str, width: int) -> Any:
 def test_no_patient_page_is_wider_than_a_phone_and_the_masked_badge_is_on_screen(
     browser: Any, live_server: Any, claire: str
 ) -> None:
+    conversation = Conversation.objects.order_by("-id").first()  # its attachment is a scanner's file name
+    assert conversation is not None
     for width in (320, 375):
         page = _page(browser, live_server, claire, width)
         too_wide = {}
-        for path in PHONE_PAGES:
+        for path in [*PHONE_PAGES, f"/espace/messagerie/{conversation.public_id}/"]:
             page.goto(path)
             scroll = page.evaluate("document.documentElement.scrollWidth")
             if scroll > width:

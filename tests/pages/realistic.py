@@ -22,6 +22,7 @@ from carnet.identity.models import Person, Professional
 
 LONG_TITLE = "Compte rendu d'hospitalisation en cardiologie interventionnelle et rythmologie — séjour de mars"
 UNBROKEN = "compte-rendu-hospitalisation-cardiologie-interventionnelle-2026-03-15-version-definitive.pdf"
+SCANNER_NAME = "IRM_genou_gauche_20260315_CHU_Bordeaux_Pellegrin_imagerie_osteo_articulaire_definitif.pdf"
 LONG_PLACE = "Centre hospitalier universitaire Pellegrin, service de rhumatologie et maladies osseuses"
 LONG_ADDRESS = "Place Amélie Raba-Léon, bâtiment Tripode, 3e étage, aile Nord, 33076 Bordeaux Cedex"
 
@@ -85,9 +86,10 @@ def enrich_demo() -> Demo:
         )
         if n % 3 == 0:
             document_mask(actor=me, patient_id=claire.pk, document_public_id=document.public_id)
-    document_deposit(
-        actor=me, patient_id=claire.pk, content=PDF, filename=UNBROKEN, title=UNBROKEN, category="AUTR_DOC"
-    )
+    for name in (UNBROKEN, SCANNER_NAME):  # a scanner's file name has nowhere to break
+        document_deposit(
+            actor=me, patient_id=claire.pk, content=PDF, filename=name, title=name, category="AUTR_DOC"
+        )
 
     for days in (3, 10, 40, -30, -90):
         appointment_create(
@@ -156,6 +158,6 @@ def enrich_demo() -> Demo:
         patient_id=claire.pk,
         subject="Résultats de votre bilan cardiologique complet et suite de la prise en charge",
         body="Bonjour, voici le compte rendu. " * 20,
-        files=[IncomingFile(filename=UNBROKEN, content=PDF, declared_media_type="application/pdf")],
+        files=[IncomingFile(filename=SCANNER_NAME, content=PDF, declared_media_type="application/pdf")],
     )
     return Demo(claire=claire, lucas=lucas, gp=gp)
