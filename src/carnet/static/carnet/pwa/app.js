@@ -75,7 +75,7 @@
     var status = box.querySelector("[data-pwa-push-status]");
     if (status) {
       status.textContent = text;
-      status.hidden = false;
+      status.classList.remove("fr-hidden");
     }
   }
 
@@ -142,9 +142,9 @@
     var button = box.querySelector("[data-pwa-push-on]");
     var unsupported = box.querySelector("[data-pwa-push-unsupported]");
     if (button && supported) {
-      button.hidden = false;
+      button.classList.remove("fr-hidden");  // DSFR's display rules beat the hidden attribute
       if (unsupported) {
-        unsupported.hidden = true;
+        unsupported.classList.add("fr-hidden");
       }
       button.addEventListener("click", function () { pushOn(button); });
     }

@@ -17,7 +17,7 @@
     return caches.open(box.dataset.cache).then(function (cache) { return cache.match(box.dataset.url); });
   }).then(function (kept) {
     if (kept && window.location.pathname !== box.dataset.url) {
-      box.hidden = false;
+      box.classList.remove("fr-hidden");
     }
   });
 })();
