@@ -136,3 +136,21 @@ def test_a_device_keeps_no_health_content_offline_unless_the_patient_keeps_his_e
     page.wait_for_url(re.compile(r"/$"))
     _until(page, "() => document.documentElement.dataset.carnetOfflineSynced === '1'")
     assert page.evaluate("() => caches.has('carnet-emergency-summary')") is False
+
+
+# Counts the permission requests instead of answering them (a refusal, as a person clicking "Bloquer").
+COUNT_PERMISSION_REQUESTS = """
+window.__carnetAsked = 0;
+Notification.requestPermission = () => { window.__carnetAsked += 1; return Promise.resolve("denied"); };
+"""
+
+
+def test_the_notification_permission_is_asked_on_a_click_never_on_load(page: Any, world: World) -> None:
+    page.add_init_script(COUNT_PERMISSION_REQUESTS)
+    world_patient_login(page, world)
+    page.goto("/compte/appareils/")
+    _wait_for_worker(page)
+    assert page.evaluate("() => window.__carnetAsked") == 0
+    page.get_by_role("button", name="Activer les notifications sur cet appareil").click()
+    _until(page, "() => window.__carnetAsked === 1")
+    page.get_by_text("Votre navigateur refuse les notifications pour Carnet").wait_for(state="visible")

@@ -31,7 +31,12 @@ kill: one per worker process.
 When a channel cannot be reached (``channels.unreachable``: refused, timed out, disconnected), the rest of
 the run leaves that channel's messages alone (released, their attempt not counted) and goes on with the
 other channel; every network call is bounded by the channel's timeout (``EMAIL_TIMEOUT``,
-``CARNET_SMS_TIMEOUT``).
+``CARNET_SMS_TIMEOUT``, ``CARNET_PUSH_TIMEOUT``).
+
+Web Push (``push.py``, docs/subsystems/push.md) is the third channel: its rows carry a subscription's id
+and the kind only, are rendered by ``push.render`` (a fixed sentence) and sent by ``push.deliver``; a
+subscription that is gone (404/410, removed) CANCELS the message, and a push failure never pauses the
+channel for the run, since each device has its own push service.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@ settled (ADR 0008, invariant 5). Called by ``spaces.erasure`` inside the erasure
 changes rows, never the schema of this app.
 
 * ``erase_patient_notifications``: the patient's outbox rows (with their demo delivered copies), his
-  in-app centre, his devices' Web Push subscriptions, and — for a full erasure — his preferences; his addresses are scrubbed from messages of
-  *other* spaces he received (a minor's letters go to his parent): still pending, they are cancelled.
+  in-app centre, his devices' Web Push subscriptions, and — for a full erasure — his preferences; his
+  addresses are scrubbed from messages of *other* spaces he received (a minor's letters go to his
+  parent): still pending, they are cancelled.
 * ``certificate_notice_settle``: once the certificate's message was sent (or finally failed, or after the
   grace period), its outbox row — the last place holding the address — is deleted, and its fate returned.
 """
