@@ -212,7 +212,7 @@ def test_the_page_offers_exactly_the_kinds_an_event_produces(world: World) -> No
     client = Client()
     client.force_login(world.patient.account)
     form = client.get(PREFERENCES).context["form"]
-    assert list(form.fields) == list(PRODUCED_KINDS)
+    assert list(form.fields) == [*PRODUCED_KINDS, *(f"push_{kind}" for kind in PRODUCED_KINDS)]
 
 
 def test_saving_the_page_keeps_the_stored_choice_of_a_kind_it_does_not_offer(world: World) -> None:

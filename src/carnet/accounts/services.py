@@ -37,6 +37,7 @@ from carnet.spaces.services import provisional_code_find, provisional_code_is_ex
 
 from . import selectors, throttle
 from .crypto import secret_decrypt, secret_encrypt
+from .device_hooks import device_ended
 from .models import Device, LoginChallenge, OtpChannel, Role, User
 from .useragent import device_label
 from .validators import validate_username
@@ -648,6 +649,7 @@ def logout_record(*, user: User, device: Device | None) -> None:
         return
     with transaction.atomic():
         Device.objects.filter(pk=device.pk, ended_at__isnull=True).update(ended_at=clock.now())
+        device_ended(device.pk)  # its push subscription, its offline summary choice
         trace(
             actor=actor_for_user(user),
             action="LOGOUT",
@@ -677,6 +679,7 @@ def device_revoke(*, user: User, device: Device) -> Device:
             device.revoked_at = now
             device.save(update_fields=["revoked_at"])
         _delete_session(device.session_key)
+        device_ended(device.pk)  # its push subscription, its offline summary choice
         trace(
             actor=actor_for_user(user),
             action="DEVICE_REVOKED",

@@ -61,6 +61,12 @@ CARNET_MASTER_KEY = env("CARNET_MASTER_KEY") or _local_secret(
 CARNET_AUDIT_SIGNING_KEY = env("CARNET_AUDIT_SIGNING_KEY") or _local_secret(
     "audit_signing_key", __import__("base64").urlsafe_b64encode(secrets.token_bytes(32)).decode()
 )
+# Web Push (VAPID, RFC 8292): the P-256 private key that signs this server's push requests (32-byte raw
+# scalar, urlsafe base64); its public key is the applicationServerKey browsers subscribe with.
+CARNET_VAPID_PRIVATE_KEY = env("CARNET_VAPID_PRIVATE_KEY") or _local_secret(
+    "vapid_private_key",
+    __import__("carnet.notifications.vapid", fromlist=["x"]).new_private_key(),
+)
 # The transparency log (ADR 0007): its name in signed heads, its witnesses, its daily self-check.
 CARNET_AUDIT_LOG_ORIGIN = env("CARNET_AUDIT_LOG_ORIGIN")
 CARNET_AUDIT_WITNESS_URL = env("CARNET_AUDIT_WITNESS_URL")
@@ -95,6 +101,7 @@ INSTALLED_APPS = [
     "carnet.profile",
     "carnet.profile.vitals",
     "carnet.agenda",
+    "carnet.pwa",
 ]
 
 MIDDLEWARE = [
@@ -108,6 +115,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "carnet.accounts.middleware.AuthenticationMiddleware",
     "carnet.accounts.middleware.DeviceMiddleware",
+    "carnet.pwa.middleware.DeviceEndMiddleware",  # a logged-out or revoked device clears its offline copy
     "carnet.records.keyring.KeyScopeMiddleware",  # unwrapped patient keys live one request (ADR 0008)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -128,6 +136,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "carnet.common.context_processors.carnet",
+                "carnet.pwa.context_processors.app",
                 "carnet.notifications.context_processors.notifications",
             ],
         },
@@ -276,6 +285,21 @@ CARNET_SMS_TIMEOUT = float(env("CARNET_SMS_TIMEOUT", "10"))
 # for this long instead of waiting for it again.
 CARNET_CHANNEL_COOLDOWN_SECONDS = env_int("CARNET_CHANNEL_COOLDOWN_SECONDS", 60)
 DEFAULT_FROM_EMAIL = env("CARNET_FROM_EMAIL", "ne-pas-repondre@carnet.invalid")
+# Web Push (docs/subsystems/push.md): the VAPID contact (a mailto: or https: URL the push services may use
+# to reach the operator), the push services' hosts an endpoint may name (https only; shell patterns), and
+# the seconds one push request may take.
+CARNET_VAPID_SUBJECT = env("CARNET_VAPID_SUBJECT", "mailto:" + DEFAULT_FROM_EMAIL)
+CARNET_PUSH_SERVICES = [
+    h.strip()
+    for h in env(
+        "CARNET_PUSH_SERVICES",
+        "fcm.googleapis.com,updates.push.services.mozilla.com,*.push.services.mozilla.com,"
+        "*.notify.windows.com,web.push.apple.com,*.push.apple.com",
+    ).split(",")
+    if h.strip()
+]
+CARNET_PUSH_TIMEOUT = float(env("CARNET_PUSH_TIMEOUT", "10"))
+CARNET_PUSH_TTL_SECONDS = env_int("CARNET_PUSH_TTL_SECONDS", 86400)
 # Keep a copy of what local channels "sent" (the demo's mailbox). Never enable with real SMTP/SMS.
 # Demo: e-mails written as files into this folder (Django's file-based backend) when set.
 CARNET_EMAIL_FILE_PATH = env("CARNET_EMAIL_FILE_PATH")

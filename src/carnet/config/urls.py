@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("carnet.agenda.urls")),
     path("backoffice/", include("carnet.backoffice.urls")),
     path("", include("carnet.notifications.urls_space")),
+    path("", include("carnet.pwa.urls")),
     path("demo/", include("carnet.notifications.urls")),
     path("demo/", include("carnet.common.urls_demo")),
 ]

@@ -31,7 +31,12 @@ kill: one per worker process.
 When a channel cannot be reached (``channels.unreachable``: refused, timed out, disconnected), the rest of
 the run leaves that channel's messages alone (released, their attempt not counted) and goes on with the
 other channel; every network call is bounded by the channel's timeout (``EMAIL_TIMEOUT``,
-``CARNET_SMS_TIMEOUT``).
+``CARNET_SMS_TIMEOUT``, ``CARNET_PUSH_TIMEOUT``).
+
+Web Push (``push.py``, docs/subsystems/push.md) is the third channel: its rows carry a subscription's id
+and the kind only, are rendered by ``push.render`` (a fixed sentence) and sent by ``push.deliver``; a
+subscription that is gone (404/410, removed) CANCELS the message, and a push failure never pauses the
+channel for the run, since each device has its own push service.
 """
 
 from __future__ import annotations
@@ -50,7 +55,7 @@ from django.db.models import F, Q, QuerySet
 
 from carnet.common import clock
 
-from . import channels
+from . import channels, push
 from .models import (
     CLAIMABLE_STATES,
     DELIVERABLE_STATES,
@@ -278,7 +283,10 @@ def _deliver_one(message: OutboxMessage, token: uuid.UUID, run: _Run) -> bool:
         _finish(message, token, state=DeliveryState.CANCELLED, error="NoAddress")
         return False
     try:
-        subject, body = render(message.template, message.params, message.language)
+        if message.channel == Channel.PUSH:
+            subject, body = push.render(message)  # a fixed sentence per kind, never the cause's content
+        else:
+            subject, body = render(message.template, message.params, message.language)
     except Exception as exc:  # a template that cannot render: retried, then FAILED
         _record_failure(message, token, type(exc).__name__)
         return False
@@ -288,8 +296,12 @@ def _deliver_one(message: OutboxMessage, token: uuid.UUID, run: _Run) -> bool:
         return False  # the lease was lost to another worker: it delivers the message
     try:
         _send(message, subject, body, run)
+    except push.SubscriptionGone:  # unsubscribed, device removed, or 404/410: never retried
+        _finish(message, token, state=DeliveryState.CANCELLED, error="SubscriptionGone")
+        return False
     except Exception as exc:  # a channel failure must not lose the message
-        run.failed(message.channel, exc)
+        if message.channel != Channel.PUSH:  # each push goes to its own service: no channel-wide pause
+            run.failed(message.channel, exc)
         _record_failure(message, token, type(exc).__name__)
         return False
     channels.mark_reachable(message.channel)
@@ -300,6 +312,10 @@ def _send(message: OutboxMessage, subject: str, body: str, run: _Run) -> None:
     """Hand the message to its channel. An SMTP session already used by this run that the server has
     closed (idle, or "421 too many messages on this connection") gets one fresh session before the
     server counts as unreachable."""
+
+    if message.channel == Channel.PUSH:
+        push.deliver(message.address, message)
+        return
 
     def attempt() -> None:
         channels.deliver(

@@ -3,8 +3,9 @@ settled (ADR 0008, invariant 5). Called by ``spaces.erasure`` inside the erasure
 changes rows, never the schema of this app.
 
 * ``erase_patient_notifications``: the patient's outbox rows (with their demo delivered copies), his
-  in-app centre, and — for a full erasure — his preferences; his addresses are scrubbed from messages of
-  *other* spaces he received (a minor's letters go to his parent): still pending, they are cancelled.
+  in-app centre, his devices' Web Push subscriptions, and — for a full erasure — his preferences; his
+  addresses are scrubbed from messages of *other* spaces he received (a minor's letters go to his
+  parent): still pending, they are cancelled.
 * ``certificate_notice_settle``: once the certificate's message was sent (or finally failed, or after the
   grace period), its outbox row — the last place holding the address — is deleted, and its fate returned.
 """
@@ -16,7 +17,14 @@ from datetime import datetime
 
 from django.db.models import Q
 
-from .models import DELIVERABLE_STATES, DeliveredMessage, DeliveryState, InAppNotification, OutboxMessage
+from .models import (
+    DELIVERABLE_STATES,
+    DeliveredMessage,
+    DeliveryState,
+    InAppNotification,
+    OutboxMessage,
+    PushSubscription,
+)
 from .models import NotificationPreference as Preference
 
 
@@ -31,6 +39,7 @@ def erase_patient_notifications(
     keep = list(keep_dedup_keys)
     OutboxMessage.objects.filter(patient_id=patient_id).exclude(dedup_key__in=keep).delete()
     InAppNotification.objects.filter(patient_id=patient_id).delete()
+    PushSubscription.objects.filter(person_id=patient_id).delete()  # his devices' push endpoints
     if not full:
         return
     Preference.objects.filter(person_id=patient_id).delete()

@@ -22,9 +22,13 @@ KIND_HELP = {
 }
 
 
+PUSH_PREFIX = "push_"
+
+
 class PreferencesForm(forms.Form):
     """R-NOT-1: one checkbox per kind of e-mail that an event produces and the person may switch off
-    (``switches.PRODUCED_KINDS``); the other kinds are not offered."""
+    (``switches.PRODUCED_KINDS``), and one per kind of Web Push notification (``push_<KIND>``, on the
+    devices where the person turned them on); the other kinds are not offered."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -36,10 +40,24 @@ class PreferencesForm(forms.Form):
                 help_text=KIND_HELP.get(NotificationKind(value), ""),
                 widget=forms.CheckboxInput(),
             )
+        for value in PRODUCED_KINDS:
+            self.fields[PUSH_PREFIX + value] = forms.BooleanField(
+                required=False, label=labels[value], widget=forms.CheckboxInput()
+            )
+
+    def email_fields(self) -> list[forms.BoundField]:
+        return [self[value] for value in PRODUCED_KINDS]
+
+    def push_fields(self) -> list[forms.BoundField]:
+        return [self[PUSH_PREFIX + value] for value in PRODUCED_KINDS]
 
     def enabled(self) -> dict[str, bool]:
         """The offered kinds as checked (an unchecked box is a kind switched off)."""
         return {value: bool(self.cleaned_data.get(value)) for value in PRODUCED_KINDS}
+
+    def push_enabled(self) -> dict[str, bool]:
+        """The offered kinds of Web Push as checked."""
+        return {value: bool(self.cleaned_data.get(PUSH_PREFIX + value)) for value in PRODUCED_KINDS}
 
 
 class RetryForm(forms.Form):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 class Channel(models.TextChoices):
     EMAIL = "EMAIL", "E-mail"
     SMS = "SMS", "SMS"
+    PUSH = "PUSH", "Web Push"  # ``address``: the public id of a PushSubscription (push.py)
 
 
 class DeliveryState(models.TextChoices):
@@ -109,13 +110,38 @@ class NotificationPreference(models.Model):
     person_id = models.BigIntegerField()  # the recipient (a Person); his own space's rows (invariant 8)
     kind = models.CharField(max_length=20, choices=NotificationKind.choices)
     email_enabled = models.BooleanField(default=True)
+    push_enabled = models.BooleanField(default=True, db_default=True)  # Web Push on the person's devices
     updated_at = models.DateTimeField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person_id", "kind"], name="notif_pref_unique_kind")]
 
     def __str__(self) -> str:
-        return f"NotificationPreference {self.pk} ({self.kind}, {self.email_enabled})"
+        return f"NotificationPreference {self.pk} ({self.kind}, {self.email_enabled}, {self.push_enabled})"
+
+
+class PushSubscription(models.Model):
+    """One device's Web Push subscription (docs/subsystems/push.md): where the browser's push service
+    accepts messages for it, and the keys to encrypt them (RFC 8291).
+
+    At most one per device (``accounts.Device``, a browser's login): deleted with its device, when the
+    device is revoked or logged out (``accounts.services`` calls ``push.push_forget_device``), when the
+    person unsubscribes, and when the push service answers 404/410 (the browser dropped it). ``endpoint``
+    is a capability URL: it is never shown, logged or given to operators.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person_id = models.BigIntegerField(db_index=True)  # the recipient (a Person), like preferences
+    device = models.OneToOneField(
+        "accounts.Device", on_delete=models.CASCADE, related_name="push_subscription"
+    )
+    endpoint = models.URLField(max_length=1000)
+    p256dh = models.CharField(max_length=120)  # the browser's P-256 public key, urlsafe base64
+    auth = models.CharField(max_length=40)  # the 16-byte authentication secret, urlsafe base64
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:  # never the endpoint
+        return f"PushSubscription {self.public_id}"
 
 
 class ResourceType(models.TextChoices):

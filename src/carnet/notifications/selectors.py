@@ -30,6 +30,14 @@ def preferences_for_person(*, person_id: int) -> dict[str, bool]:
     return {kind: stored.get(kind, True) for kind in NotificationKind.values}
 
 
+def push_preferences_for_person(*, person_id: int) -> dict[str, bool]:
+    """Every kind of R-NOT-1 with whether the person's subscribed devices get its pushes (default: yes)."""
+    stored = dict(
+        NotificationPreference.objects.filter(person_id=person_id).values_list("kind", "push_enabled")
+    )
+    return {kind: stored.get(kind, True) for kind in NotificationKind.values}
+
+
 def preference_email_enabled(*, person_id: int, kind: str) -> bool:
     value = (
         NotificationPreference.objects.filter(person_id=person_id, kind=kind)

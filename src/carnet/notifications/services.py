@@ -20,7 +20,7 @@ from carnet.common import clock
 from carnet.common.actors import Actor
 from carnet.common.errors import DomainError
 
-from . import channels
+from . import channels, push
 from .delivery import backoff as backoff  # re-exported: the delivery's public names
 from .delivery import deliver_after_commit, patient_deceased
 from .delivery import lease_seconds as lease_seconds
@@ -100,6 +100,9 @@ def notify(
     * ``link``: the site path the in-app entry opens (default ``/espace/``).
     * ``recipient_id``: the Person receiving it, when not the holder ``patient_id`` (a representative,
       a doctor): his preferences apply and his centre gets the entry.
+
+    Whenever an in-app entry is made, each device on which the recipient subscribed to Web Push also
+    gets a content-free push (``push.push_queue``), unless he switched push off for ``kind``.
     """
     if template not in CATALOGUE:
         raise ValueError(f"unknown notification template {template!r}")
@@ -122,6 +125,14 @@ def notify(
         notify_in_app(
             patient_id=recipient, kind=resource, template=template, dedup_key=dedup_key, link=target_link
         )
+        # Web Push: the same entry announced on the recipient's subscribed devices, content-free.
+        for pushed in push.push_queue(
+            causes=[push.PushCause(person_id=recipient, patient_id=patient_id, dedup_key=dedup_key)],
+            kind=kind,
+            template=template,
+            always=template in ALWAYS_SENT,
+        ):
+            deliver_after_commit(str(pushed.idempotency_key))
 
     if not address:
         return None
@@ -245,30 +256,56 @@ def outbox_retry_now(*, idempotency_key: uuid.UUID | str, actor: Actor) -> Outbo
 # Preferences (R-NOT-1) and the in-app centre (R-NOT-3)
 
 
-def preferences_update(*, person_id: int, actor: Actor, enabled: dict[str, bool]) -> dict[str, bool]:
-    """R-NOT-1: set which kinds of e-mail the person receives; traced with old and new values.
-
-    ``enabled`` must name every ``NotificationKind``; unknown kinds are refused before anything is written.
-    """
-    unknown = set(enabled) - set(NotificationKind.values)
-    missing = set(NotificationKind.values) - set(enabled)
+def _check_kinds(values: dict[str, bool]) -> None:
+    unknown = set(values) - set(NotificationKind.values)
+    missing = set(NotificationKind.values) - set(values)
     if unknown or missing:
         raise DomainError(
             _("Préférences : chaque type de notification doit être activé ou désactivé."),
             code="invalid_preferences",
             field=next(iter(sorted(unknown or missing))),
         )
-    from .selectors import preferences_for_person
+
+
+def preferences_update(
+    *, person_id: int, actor: Actor, enabled: dict[str, bool], push_enabled: dict[str, bool] | None = None
+) -> dict[str, bool]:
+    """R-NOT-1: set which kinds of e-mail (and, when given, of Web Push) the person receives; traced with
+    old and new values.
+
+    ``enabled`` (and ``push_enabled``) must name every ``NotificationKind``; unknown kinds are refused
+    before anything is written."""
+    _check_kinds(enabled)
+    if push_enabled is not None:
+        _check_kinds(push_enabled)
+    from .selectors import preferences_for_person, push_preferences_for_person
 
     with transaction.atomic():
         before = preferences_for_person(person_id=person_id)
+        before_push = push_preferences_for_person(person_id=person_id)
         now = clock.now()
         changed = {kind: value for kind, value in enabled.items() if before[kind] != value}
-        for kind, value in changed.items():
+        changed_push = {
+            kind: value for kind, value in (push_enabled or {}).items() if before_push[kind] != value
+        }
+        for kind in sorted(set(changed) | set(changed_push)):
             NotificationPreference.objects.update_or_create(
-                person_id=person_id, kind=kind, defaults={"email_enabled": value, "updated_at": now}
+                person_id=person_id,
+                kind=kind,
+                defaults={
+                    "email_enabled": changed.get(kind, before[kind]),
+                    "push_enabled": changed_push.get(kind, before_push[kind]),
+                    "updated_at": now,
+                },
             )
-        if changed:
+        if changed or changed_push:
+            details: dict[str, object] = {
+                "before": {k: before[k] for k in changed},
+                "after": changed,
+            }
+            if changed_push:
+                details["push_before"] = {k: before_push[k] for k in changed_push}
+                details["push_after"] = changed_push
             trace(
                 actor=actor,
                 action="NOTIFICATION_PREFERENCES_UPDATE",
@@ -276,7 +313,7 @@ def preferences_update(*, person_id: int, actor: Actor, enabled: dict[str, bool]
                 group="general",
                 object_type="notification_preferences",
                 object_id=str(person_id),
-                details={"before": {k: before[k] for k in changed}, "after": changed},
+                details=details,
             )
     return {**before, **enabled}
 

@@ -28,9 +28,14 @@ from carnet.common.errors import DomainError
 from carnet.common.permissions import patient_required
 from carnet.identity.models import Person
 
-from .forms import PreferencesForm
+from .forms import PUSH_PREFIX, PreferencesForm
 from .models import DeliveredMessage
-from .selectors import INAPP_PAGE_SIZE, inapp_list_for_person, preferences_for_person
+from .selectors import (
+    INAPP_PAGE_SIZE,
+    inapp_list_for_person,
+    preferences_for_person,
+    push_preferences_for_person,
+)
 from .services import inapp_mark_all_read, inapp_mark_read, preferences_update
 from .switches import always_sent_lines
 
@@ -147,15 +152,20 @@ def preferences(request: HttpRequest) -> HttpResponse:
         form = PreferencesForm(request.POST)
         if form.is_valid():
             enabled = {**preferences_for_person(person_id=me.pk), **form.enabled()}
+            pushed = {**push_preferences_for_person(person_id=me.pk), **form.push_enabled()}
             try:
-                preferences_update(person_id=me.pk, actor=_actor(request, me), enabled=enabled)
+                preferences_update(
+                    person_id=me.pk, actor=_actor(request, me), enabled=enabled, push_enabled=pushed
+                )
             except DomainError as error:
                 form.add_error(error.field if error.field in form.fields else None, str(error.message))
             else:
                 messages.success(request, _("Vos préférences de notification sont enregistrées."))
                 return redirect("notification_centre:preferences")
     else:
-        form = PreferencesForm(initial=preferences_for_person(person_id=me.pk))
+        initial: dict[str, bool] = dict(preferences_for_person(person_id=me.pk))
+        initial.update({PUSH_PREFIX + k: v for k, v in push_preferences_for_person(person_id=me.pk).items()})
+        form = PreferencesForm(initial=initial)
     return render(
         request, "notifications/preferences.html", {"form": form, "always_sent": always_sent_lines()}
     )

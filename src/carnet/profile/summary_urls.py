@@ -10,4 +10,5 @@ app_name = "profile_summary"
 urlpatterns: list[URLPattern] = [
     path("espace/profil/synthese/", summary_views.summary_page, name="page"),
     path("espace/profil/synthese/ips.json", summary_views.ips_download, name="ips"),
+    path("espace/profil/synthese-urgence/", summary_views.emergency_page, name="emergency"),
 ]

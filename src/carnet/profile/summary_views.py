@@ -3,6 +3,11 @@
 Thin views over ``profile.summary`` and ``profile.ips``: the holder's side (``spaces.acting``) chooses
 sections, downloads the PDF or saves it into his documents (DOCPAT08), and downloads his International
 Patient Summary (FHIR JSON). The policy and the traces are in the called functions; a refusal is a 404.
+
+``/espace/profil/synthese-urgence/`` is the emergency summary (``emergency_page``): what a person needs
+shown in an emergency — allergies, treatments, diseases, blood group, disabilities, people to call,
+advance directives — as one page of the logged-in person's own profile (never of a space he acts for:
+this is the page a device may keep for offline reading when its owner turns that on, docs/subsystems/pwa.md).
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from carnet.access.facts import ProfileSection
 from carnet.common import clock
+from carnet.common.actors import Actor, ActorKind
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.common.permissions import patient_required
 from carnet.spaces.acting import ActingContext, acting_context
@@ -97,4 +104,43 @@ def ips_download(request: HttpRequest) -> HttpResponse:
     content = json.dumps(bundle, ensure_ascii=False, indent=2).encode()
     return _attachment(
         content, "application/fhir+json", f"synthese-patient-ips-{clock.today():%Y-%m-%d}.json"
+    )
+
+
+# What the emergency summary shows, in this order (a subset of the summary's sections).
+EMERGENCY_SECTIONS: tuple[ProfileSection, ...] = (
+    ProfileSection.ALLERGIES,
+    ProfileSection.TREATMENTS,
+    ProfileSection.DISEASES,
+    ProfileSection.BLOOD_GROUP,
+    ProfileSection.DISABILITIES,
+    ProfileSection.ENTOURAGE,
+    ProfileSection.ADVANCE_DIRECTIVES,
+)
+
+
+@patient_required
+@require_GET
+def emergency_page(request: HttpRequest) -> HttpResponse:
+    """The logged-in person's emergency summary (read through the policy and traced once, purpose
+    ``emergency``). Always his own: a parent acting for a child sees his own here."""
+    acting = _acting(request)
+    me = acting.me
+    actor = Actor(
+        ActorKind.PATIENT,
+        str(getattr(request.user, "public_id", "")),
+        label=me.display_name,
+        user_id=request.user.pk,
+        person_id=me.pk,
+    )
+    try:
+        snapshot = summary.profile_snapshot_for_actor(
+            actor=actor, patient_id=me.pk, sections=EMERGENCY_SECTIONS, purpose="emergency"
+        )
+    except NotFoundOrForbidden:
+        raise Http404 from None
+    return render(
+        request,
+        "profile_summary/emergency.html",
+        {"snap": snapshot, "not_concerned": snapshot.not_concerned},
     )

@@ -5,7 +5,7 @@ semantics, ``InAppNotification`` entries of the same type), in the caller's tran
 set-based insert per table for a whole batch (``bulk.insert_ignore``: a ``dedup_key`` already queued is skipped,
 exactly like ``notify``'s ``IntegrityError`` branch). Like ``notify``, an e-mail is not queued when
 there is no address or when the recipient switched the kind off (R-NOT-1); the in-app entry still is.
-Deceased holders are excluded by the caller's query (R-LC-27).
+Deceased holders are excluded by the caller's query (R-LC-27). Web Push rows follow ``push_queue``.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from carnet.common import clock
 from carnet.notifications.models import Channel, DeliveryState, InAppNotification, OutboxMessage
+from carnet.notifications.push import PushCause, push_queue
 from carnet.notifications.templates_catalogue import CATALOGUE, render, subjects
 
 from .bulk import insert_ignore
@@ -35,8 +36,12 @@ def notify_many(
     in_app: str,
     link: str,
     language: str = "fr",
+    kind: str | None = None,
 ) -> int:
-    """Queue ``messages`` (one template, the same content-free parameters). Returns the e-mails offered."""
+    """Queue ``messages`` (one template, the same content-free parameters). Returns the e-mails offered.
+
+    Like ``notify``, each in-app entry is also pushed, content-free, to the recipient's subscribed
+    devices unless he switched Web Push off for ``kind`` (``notifications.push.push_queue``)."""
     if template not in CATALOGUE:
         raise ValueError(f"unknown notification template {template!r}")
     if not messages:
@@ -75,5 +80,14 @@ def notify_many(
         ],
         outbox,
         fresh_uuid=["idempotency_key"],
+    )
+    push_queue(
+        causes=[
+            PushCause(person_id=m.patient_id, patient_id=m.patient_id, dedup_key=m.dedup_key)
+            for m in messages
+        ],
+        kind=kind,
+        template=template,
+        always=False,
     )
     return len(outbox)

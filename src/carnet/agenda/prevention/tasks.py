@@ -127,6 +127,7 @@ def process_batch(persons: list[tuple[int, date, str, str]], *, today: date, run
             params={"base_url": str(getattr(settings, "CARNET_BASE_URL", "") or "")},
             in_app=ResourceType.RAPPEL_RDV_PREV,
             link=LINK,
+            kind=NotificationKind.SCREENING,
         )
         run.last_person_id = ids[-1]
         run.persons_processed += len(ids)
