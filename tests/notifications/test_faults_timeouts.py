@@ -143,7 +143,9 @@ def test_a_login_whose_code_cannot_be_sent_answers_at_once_and_says_so(
         started = time.monotonic()
         response = login_password(client, django_capture_on_commit_callbacks, user.username)
         first = time.monotonic() - started
-        assert response.status_code == 302 and first < 3 * TIMEOUT + 1
+        # The silent server would hold the login for ever (30 s before the fix): bounded well below that, and
+        # far above what a loaded 2-core CI machine adds to the mail timeout.
+        assert response.status_code == 302 and first < 10
         page = client.get(reverse("accounts:login_code"))
         assert page.status_code == 200
         assert "Votre code n'a pas encore pu être envoyé" in text(page)
@@ -152,11 +154,10 @@ def test_a_login_whose_code_cannot_be_sent_answers_at_once_and_says_so(
         assert "Your code could not be sent yet" in text(english)
 
         # While the server stays silent, the next logins of this process do not wait for it again.
+        # (the proof is that the silent server accepted one connection only, below, not a wall-clock figure)
         second_client = Client()
-        started = time.monotonic()
         response = login_password(second_client, django_capture_on_commit_callbacks, other.username)
-        second = time.monotonic() - started
-        assert response.status_code == 302 and second < TIMEOUT
+        assert response.status_code == 302
         assert "Votre code n'a pas encore pu être envoyé" in text(
             second_client.get(reverse("accounts:login_code"))
         )
