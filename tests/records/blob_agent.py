@@ -43,7 +43,7 @@ def main() -> None:
 
     from carnet.common import clock
     from carnet.common.actors import Actor, ActorKind
-    from carnet.common.worker import run_cycle
+    from carnet.config.worker import run_cycle
     from carnet.records import blobstore, services
     from carnet.records.models import Blob
 

@@ -218,7 +218,7 @@ def log_sequence(*, limit: int | None = None) -> TreeHead | None:
         if not leaves:
             return head
         latest = sign_head(size, merkle.tree_hash(size, read))
-        from carnet.config.tasks import enqueue
+        from carnet.tasks import enqueue
 
         enqueue("audit.witness_push")  # after commit: the head goes to the witnesses
         return latest

@@ -8,7 +8,7 @@ opening (R-LC-3), deletions (R-LC-22), appointment and prevention reminders happ
 * The clock only moves **forward** (``+6w``, ``--set 2027-01-15``); ``reset`` returns to the real time.
   What the moved clock did stays done: an opened profile is not closed again, a sent reminder is not
   recalled, traces keep the simulated dates they were written at.
-* After a move the worker cycle runs once in the caller's process (``common.worker.run_cycle``: outbox,
+* After a move the worker cycle runs once in the caller's process (``config.worker.run_cycle``: outbox,
   deadlines, reminders, the log's sequencing...), then the outbox once more for what the cycle queued.
   Each step is idempotent, so the background worker running the same steps at the same time is harmless.
 * Sessions are judged on the same clock: moving it by more than the idle lifetime (30 minutes) ends
@@ -184,8 +184,8 @@ def demo_clock_reset() -> Travel:
 
 def run_due_work() -> dict[str, Any]:
     """One worker cycle at the new time, then the outbox again for what the cycle queued."""
-    from carnet.common.worker import run_cycle
-    from carnet.config.tasks import load_tasks
+    from carnet.config.worker import run_cycle
+    from carnet.tasks import load_tasks
 
     results = run_cycle()
     deliver = load_tasks().get("notifications.deliver_pending")

@@ -7,7 +7,7 @@ class RecordsConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the e-mail templates and the scheduled task (``records.invisible_notices``) at start,
-        # whether or not ``carnet.config.tasks.TASK_MODULES`` lists this module yet.
+        # whether or not ``carnet.tasks.TASK_MODULES`` lists this module yet.
         from carnet.audit.hooks import register_hidden_objects_provider, register_trace_sealer
 
         from . import messages, tasks  # noqa: F401

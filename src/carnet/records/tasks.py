@@ -7,7 +7,7 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 
-from carnet.config.tasks import task
+from carnet.tasks import task
 
 from .blobstore import blobs_sweep
 from .idempotency import purge_expired

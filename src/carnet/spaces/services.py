@@ -752,7 +752,7 @@ def export_request(*, space: HealthSpace, actor: Actor, user: User | None) -> Ex
         space.deletion_status == DeletionStatus.DONE
     ):
         raise DomainError(_("L'export n'est pas disponible pour ce profil."), code="export_unavailable")
-    from carnet.config.tasks import enqueue
+    from carnet.tasks import enqueue
 
     with transaction.atomic():
         _locked(space)

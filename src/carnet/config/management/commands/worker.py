@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from carnet.common.worker import loop, run_cycle
+from carnet.config.worker import loop, run_cycle
 
 
 class Command(BaseCommand):

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from carnet.common.worker import start_background
+from carnet.config.worker import start_background
 
 
 class Command(BaseCommand):

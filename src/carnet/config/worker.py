@@ -11,7 +11,7 @@ Each job is isolated: it runs in its own key scope, an exception in it is logged
 (SMTP ``EMAIL_TIMEOUT``, SMS ``CARNET_SMS_TIMEOUT``, the witness 5 s), a delivery run stops using a
 channel it could not reach, and starts no new message after ``CARNET_OUTBOX_RUN_SECONDS``
 (docs/subsystems/notifications.md "Under faults").
-To add a job, register a task (``carnet.config.tasks.task``) and append its name to ``CYCLE_TASKS``.
+To add a job, register a task (``carnet.tasks.task``) and append its name to ``CYCLE_TASKS``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 
 from django.db import close_old_connections
 
-from carnet.config.tasks import load_tasks, run
+from carnet.tasks import load_tasks, run
 
 log = logging.getLogger("carnet.worker")
 

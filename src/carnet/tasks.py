@@ -10,6 +10,11 @@ a failure is logged and the periodic ``carnet worker`` loop picks the work up ag
 task here is idempotent and reads its work from the database (outbox rows, export requests,
 lifecycle deadlines). With ``celery`` it is sent to Celery workers (``carnet worker --celery``).
 
+This module sits low in the layers (docs/architecture.md): every app registers and enqueues its tasks here.
+The runners live at the top: ``carnet.config.worker`` (the periodic cycle) and ``carnet.config.celery``
+(the Celery worker's tasks and beat schedule, attached to the application ``celery_app()`` returns).
+``TASK_MODULES`` names the apps' task modules as strings: loading them is the runner's business.
+
 Handing a task to the broker happens after the commit, often inside a web request: it is bounded
 (``CARNET_BROKER_TIMEOUT``), and a broker that cannot be reached is logged, not raised — the work is in
 the database and the worker's cycle does it — and not tried again by this process for
@@ -18,6 +23,7 @@ the database and the worker's cycle does it — and not tried again by this proc
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import threading
@@ -100,8 +106,7 @@ def _send_to_broker(name: str, kwargs: dict[str, Any]) -> None:
         if time.monotonic() < _broker_down_until:
             log.warning("broker unreachable a moment ago: task %s left to the worker", name)
             return
-    from carnet.config.celery import app
-
+    app = celery_app()
     try:
         app.send_task("carnet.run", args=[name], kwargs=kwargs)
     except Exception as exc:  # the act is committed; its work waits in the database for the worker
@@ -110,6 +115,19 @@ def _send_to_broker(name: str, kwargs: dict[str, Any]) -> None:
                 getattr(settings, "CARNET_CHANNEL_COOLDOWN_SECONDS", 60)
             )
         log.warning("broker unreachable (%s): task %s left to the worker", type(exc).__name__, name)
+
+
+@functools.cache
+def celery_app() -> Any:
+    """The Celery application, configured from the ``CELERY_*`` settings (broker, timeouts, retries).
+
+    Handing a task over needs only this (``send_task`` by name); ``carnet.config.celery`` attaches the
+    worker's tasks and beat schedule to the same application."""
+    from celery import Celery
+
+    app = Celery("carnet")
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    return app
 
 
 def reset_broker_cooldown() -> None:
