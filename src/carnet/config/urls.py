@@ -23,8 +23,8 @@ urlpatterns = [
     path("", include("carnet.agenda.urls")),
     path("backoffice/", include("carnet.backoffice.urls")),
     path("", include("carnet.notifications.urls_space")),
-    path("demo/", include("carnet.notifications.urls")),
-    path("demo/", include("carnet.common.urls_demo")),
+    path("demo/", include(("carnet.demo.urls_outbox", "notifications"))),
+    path("demo/", include("carnet.demo.urls")),
 ]
 
 handler404 = "carnet.common.views.not_found"

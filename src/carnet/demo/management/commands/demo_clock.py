@@ -6,7 +6,7 @@
     carnet demo-clock --reset           # back to the real time
 
 Every process of the data directory (the demo server, ``carnet worker``) sees the moved clock within a
-second; see ``carnet.common.demo_clock`` for what is guaranteed.
+second; see ``carnet.demo.time_travel`` for what is guaranteed.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from carnet.common import clock
-from carnet.common.demo_clock import Travel, demo_clock_move, demo_clock_offset, demo_clock_reset
 from carnet.common.errors import DomainError
+from carnet.demo.time_travel import Travel, demo_clock_move, demo_clock_offset, demo_clock_reset
 
 
 def _when(moment: datetime) -> str:

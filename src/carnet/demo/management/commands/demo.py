@@ -24,7 +24,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connections
 from django.utils import timezone
 
-from carnet.common import clock, demo
+from carnet.common import clock
+from carnet.demo import population
 
 CONFIRMATIONS = {"yes", "y", "oui", "o"}
 
@@ -72,15 +73,15 @@ class Command(BaseCommand):
         if options["reset"]:
             self._reset(confirmed=options["yes"])
         call_command("migrate", interactive=False, verbosity=0)
-        if demo.holds_other_data():
+        if population.holds_other_data():
             raise CommandError(
                 "this database holds people who are not the demo's: refusing to load the demo population "
                 f"into it. Use another CARNET_DATA_DIR (now {settings.DATA_DIR}) or CARNET_DATABASE_URL."
             )
-        if not demo.already_loaded():
+        if not population.already_loaded():
             self.stdout.write("Loading the demo population…")
-            demo.load()
-        codes = demo.fresh_codes()
+            population.load()
+        codes = population.fresh_codes()
         call_command("run_deadlines", verbosity=0, stdout=io.StringIO())
         self._print(codes, options["addrport"])
         if not options["no_serve"]:
@@ -97,7 +98,7 @@ class Command(BaseCommand):
             )
         if target.exists():
             try:
-                other = demo.holds_other_data()
+                other = population.holds_other_data()
             except DatabaseError:  # not migrated yet: nothing of value in it
                 other = False
             if other:
@@ -142,7 +143,7 @@ class Command(BaseCommand):
         w("=" * 78)
         w(f"Carnet demo — {url}   (data in {settings.DATA_DIR})")
         w("=" * 78)
-        w(f"Every account's password: {demo.DEMO_PASSWORD}")
+        w(f"Every account's password: {population.DEMO_PASSWORD}")
         w(f"One-time login codes (patients) and TOTP codes (staff) are shown on {url}/demo/outbox/")
         if links != url:
             w(f"Links in e-mails point to {links} (CARNET_BASE_URL), not to the address served.")
@@ -158,12 +159,12 @@ class Command(BaseCommand):
         w("  jean.dubois     79 years old, helped by Léa (caregiver)")
         w("  lea.petit       caregiver of Jean")
         w("Their INS (NIR + birth date), to find them as a professional (« Rechercher un patient »):")
-        for row in demo.identities():
+        for row in population.identities():
             w(f"  {row['name']:<20} NIR {row['nir']}  born {row['birth_date']}")
-        claire = next(row for row in demo.identities() if row["key"] == "claire")
+        claire = next(row for row in population.identities() if row["key"] == "claire")
         w(f"  Claire's messaging address (SMTP gateway): {claire['address']}")
         w("Professionals (login + password + TOTP from the demo outbox):")
-        for s in demo.STAFF:
+        for s in population.STAFF:
             if s.role == "PROFESSIONAL":
                 w(f"  {s.username:<15} {s.first_name} {s.last_name}, {s.profession} = {s.profession_words}")
                 w(f"  {'':<15} RPPS {s.rpps}; {s.note}")
@@ -172,9 +173,9 @@ class Command(BaseCommand):
         w("Operator (back-office, no medical content):")
         w("  operateur.demo")
         w(
-            f"Establishment for the API / FHIR: Centre hospitalier de Démonstration, FINESS {demo.HOSPITAL_FINESS}"
+            f"Establishment for the API / FHIR: Centre hospitalier de Démonstration, FINESS {population.HOSPITAL_FINESS}"
         )
-        w(f'  carnet create-api-client --finess {demo.HOSPITAL_FINESS} --name "SIH"')
+        w(f'  carnet create-api-client --finess {population.HOSPITAL_FINESS} --name "SIH"')
         w("")
         for row in codes:
             what = "Activate at /activation/" if row["purpose"] == "activation" else "Object at /opposition/"

@@ -1,8 +1,15 @@
-"""The demo's time travel page ``/demo/horloge/`` (``carnet.common.demo_clock``).
+"""The demo's pages: time travel ``/demo/horloge/`` (``carnet.demo.time_travel``) and the outbox
+``/demo/outbox/``.
 
-Demo mode only: with ``CARNET_DEMO`` off it answers 404 to every method, like the demo outbox. It holds
-no personal data and takes no parameter in its URL; a move is a POST (CSRF-protected), followed by a
-redirect to the page, whose message says what ran at the new date.
+``demo_clock``: demo mode only: with ``CARNET_DEMO`` off it answers 404 to every method, like the demo
+outbox. It holds no personal data and takes no parameter in its URL; a move is a POST (CSRF-protected),
+followed by a redirect to the page, whose message says what ran at the new date.
+
+``outbox``: what the local e-mail and SMS channels "sent" (``notifications.DeliveredMessage``) and the
+current TOTP code of each demo staff account. In demo mode the people are fictional and this page is how a
+visitor reads his one-time codes. It answers 404 whenever ``CARNET_DEMO`` is off, so it can never expose
+real messages, and it is never cached. No filter parameter is accepted in the URL (addresses stay out of
+URLs and logs). It lives here, above notifications and accounts, because it reads both.
 """
 
 from __future__ import annotations
@@ -16,11 +23,16 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
+from carnet.accounts.crypto import secret_decrypt
+from carnet.accounts.models import Role, User
 from carnet.common import clock
-from carnet.common.demo_clock import QUICK_STEPS, Travel, demo_clock_move, demo_clock_reset
 from carnet.common.errors import DomainError
+from carnet.demo.time_travel import QUICK_STEPS, Travel, demo_clock_move, demo_clock_reset
+from carnet.notifications.models import DeliveredMessage
+
+OUTBOX_SIZE = 50
 
 
 class DemoClockForm(forms.Form):
@@ -90,3 +102,33 @@ def demo_clock(request: HttpRequest) -> HttpResponse:
             "moved": bool(offset),
         },
     )
+
+
+@never_cache
+@require_GET
+def outbox(request: HttpRequest) -> HttpResponse:
+    if not settings.CARNET_DEMO:
+        raise Http404
+    delivered = DeliveredMessage.objects.only(
+        "channel", "address", "subject", "body", "delivered_at"
+    ).order_by("-delivered_at", "-id")[:OUTBOX_SIZE]
+    return render(
+        request,
+        "notifications/outbox.html",
+        {"delivered": delivered, "size": OUTBOX_SIZE, "staff_codes": _demo_staff_codes()},
+    )
+
+
+def _demo_staff_codes() -> list[tuple[str, str]]:
+    """Demo only: the current TOTP code of each enrolled staff account, since visitors have no
+    authenticator app holding the demo secrets."""
+    import pyotp
+
+    rows: list[tuple[str, str]] = []
+    staff = User.objects.filter(role__in=[Role.PROFESSIONAL, Role.OPERATOR], totp_confirmed=True).order_by(
+        "username"
+    )
+    for user in staff:
+        secret = secret_decrypt(user.totp_secret_encrypted, context=str(user.public_id))
+        rows.append((user.username, pyotp.TOTP(secret).at(clock.now())))
+    return rows
