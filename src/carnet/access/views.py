@@ -41,9 +41,8 @@ from carnet.access.models import (
     ProfessionalStanding,
     RelationKind,
 )
-from carnet.accounts.services import actor_for_user
 from carnet.common import clock
-from carnet.common.actors import Actor
+from carnet.common.actors import Actor, actor_for_user
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.common.permissions import patient_required, professional_required
 from carnet.identity.codes import professions

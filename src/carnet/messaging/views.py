@@ -20,8 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carnet.access.facts import Action
-from carnet.accounts.services import actor_for_user
-from carnet.common.actors import Actor
+from carnet.common.actors import Actor, actor_for_user
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.common.permissions import patient_required, professional_required
 from carnet.identity.models import Person

@@ -42,9 +42,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from carnet.accounts import throttle
 from carnet.audit.services import trace
-from carnet.common import clock
+from carnet.common import clock, throttle
 from carnet.common.actors import Actor, ActorKind
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.identity.models import Person
