@@ -66,7 +66,7 @@ def load_tasks() -> dict[str, Callable[..., Any]]:
 
 
 def run(name: str, **kwargs: Any) -> Any:
-    from carnet.records.keyring import key_scope  # one ring of unwrapped patient keys per task (ADR 0008)
+    from carnet.vault.keyring import key_scope  # one ring of unwrapped patient keys per task (ADR 0008)
 
     with key_scope():
         return load_tasks()[name](**kwargs)

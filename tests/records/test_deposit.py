@@ -12,8 +12,9 @@ from carnet.access.facts import Confidentiality
 from carnet.audit.models import Trace
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.records import services
-from carnet.records.models import AuthorKind, Blob, Document, DocumentStatus
+from carnet.records.models import AuthorKind, Document, DocumentStatus
 from carnet.spaces.models import HealthSpace, SpaceStatus
+from carnet.vault.models import Blob
 from tests.records.helpers import (
     EXE,
     PDF,

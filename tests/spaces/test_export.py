@@ -13,10 +13,10 @@ from fhir.resources.R4B.patient import Patient
 from pypdf import PdfReader
 
 from carnet.common.errors import DomainError
-from carnet.records.blobstore import blob_get
 from carnet.spaces import export as export_module
 from carnet.spaces import services
 from carnet.spaces.models import ExportRequest, ExportStatus
+from carnet.vault.blobstore import blob_get
 from tests.factories import DelegationFactory, PatientUserFactory
 
 from .conftest import PASSWORD, assert_traced, caregiver_actor, patient_actor, space_of

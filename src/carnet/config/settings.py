@@ -110,7 +110,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "carnet.accounts.middleware.AuthenticationMiddleware",
     "carnet.accounts.middleware.DeviceMiddleware",
-    "carnet.records.keyring.KeyScopeMiddleware",  # unwrapped patient keys live one request (ADR 0008)
+    "carnet.vault.keyring.KeyScopeMiddleware",  # unwrapped patient keys live one request (ADR 0008)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -48,8 +48,8 @@ from carnet.audit.models import Trace
 from carnet.audit.services import trace
 from carnet.common import clock
 from carnet.notifications.channels import ChannelUnavailable, unreachable
-from carnet.records.blobstore import blob_get
 from carnet.tasks import task
+from carnet.vault.blobstore import blob_get
 
 from . import services
 from .crypto import unseal

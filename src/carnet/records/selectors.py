@@ -30,12 +30,14 @@ from carnet.common.actors import Actor
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.common.rawsql import Columns, column, fetchall, link, per_vendor, table
 from carnet.identity.models import Organisation, Person, Professional
+from carnet.vault import keyring
+from carnet.vault.blobstore import IntegrityFailure, KeyDestroyed, blob_get, unwrap_stored
+from carnet.vault.models import Blob, PatientKey
+from carnet.vault.sealing import attach_key
 
-from . import formats, keyring
-from .blobstore import IntegrityFailure, KeyDestroyed, blob_get, unwrap_stored
+from . import formats
 from .hidden import hidden_from_a_patient_side_viewer
-from .models import Blob, Document, DocumentStatus, PatientKey
-from .sealing import attach_key
+from .models import Document, DocumentStatus
 
 NOT_FOUND = _("Document introuvable.")
 

@@ -45,15 +45,15 @@ from carnet.common.text import strip_bidi_controls
 from carnet.identity.models import Organisation
 from carnet.notifications.models import Channel
 from carnet.notifications.services import notify
+from carnet.vault.blobstore import blob_delete, blob_put, blob_transaction
+from carnet.vault.sealing import seal_for
 
 from . import codes, formats, idempotency
 from . import messages as _messages  # noqa: F401  (registers the e-mail templates)
-from .blobstore import blob_delete, blob_put, blob_transaction
 from .hidden import hidden_from_a_patient_side_viewer
 from .idempotency import IdempotencyKey
 from .models import AuthorKind, DepositKey, Document, DocumentStatus
 from .notices import new_document_notify
-from .sealing import seal_for
 
 NOT_FOUND = _("Document introuvable.")
 MAX_BULK_DELETE = 10  # R-FMT-3 / R-DOC-10: at most 10 documents per bulk deletion

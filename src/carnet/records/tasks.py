@@ -8,8 +8,8 @@ from django.conf import settings
 from django.core.cache import cache
 
 from carnet.tasks import task
+from carnet.vault.blobstore import blobs_sweep
 
-from .blobstore import blobs_sweep
 from .idempotency import purge_expired
 from .services import invisible_notices_send
 

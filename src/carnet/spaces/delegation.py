@@ -52,8 +52,8 @@ from carnet.identity.validators import normalise_nir, validate_nir
 from carnet.notifications.models import Channel
 from carnet.notifications.services import notify
 from carnet.notifications.templates_catalogue import MessageTemplate, register
-from carnet.records.blobstore import blob_delete, blob_get, blob_put
-from carnet.records.models import Blob
+from carnet.vault.blobstore import blob_delete, blob_get, blob_put
+from carnet.vault.models import Blob
 
 from .acting import ActingContext
 from .models import Delegation, DelegationKind, DelegationStatus, HealthSpace, SpaceStatus

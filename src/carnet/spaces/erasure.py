@@ -55,9 +55,9 @@ from carnet.identity.models import Person
 from carnet.notifications.erasure import certificate_notice_settle, erase_patient_notifications
 from carnet.notifications.models import Channel
 from carnet.notifications.services import notify
-from carnet.records.blobstore import KeyDestroyed, key_fingerprint, unwrap_stored
-from carnet.records.keyring import forget
-from carnet.records.models import PatientKey
+from carnet.vault.blobstore import KeyDestroyed, key_fingerprint, unwrap_stored
+from carnet.vault.keyring import forget
+from carnet.vault.models import PatientKey
 
 from . import certificate
 from .models import (

@@ -36,7 +36,7 @@ from carnet.common import clock
 from carnet.common.actors import Actor
 from carnet.identity.models import Person
 from carnet.identity.validators import OID_INS_NIA, OID_INS_NIA_TEST
-from carnet.records.blobstore import blob_put
+from carnet.vault.blobstore import blob_put
 
 from .models import Delegation, ExportRequest, ExportStatus, HealthSpace, SpaceStatus
 from .pdf import export_summary_pdf

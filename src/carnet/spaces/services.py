@@ -29,7 +29,7 @@ from carnet.identity.models import Person
 from carnet.identity.validators import normalise_nir
 from carnet.notifications.models import Channel
 from carnet.notifications.services import notify, outbox_cancel_for_patient
-from carnet.records.blobstore import blob_delete
+from carnet.vault.blobstore import blob_delete
 
 from . import codes, erasure, messages  # noqa: F401  (messages registers the lifecycle templates)
 from .models import (

@@ -21,7 +21,7 @@ from carnet.common.actors import Actor, ActorKind
 from carnet.common.errors import DomainError
 from carnet.common.permissions import patient_required, professional_required
 from carnet.identity.codes import professions
-from carnet.records.blobstore import blob_get
+from carnet.vault.blobstore import blob_get
 
 from . import services
 from .acting import SESSION_KEY as ACTING_SESSION_KEY

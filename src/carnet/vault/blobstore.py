@@ -57,7 +57,7 @@ __all__ = [
     "unwrap_stored",
 ]
 
-log = logging.getLogger("carnet.records.blobstore")
+log = logging.getLogger("carnet.vault.blobstore")
 
 
 def _master() -> AESGCM:

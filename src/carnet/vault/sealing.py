@@ -1,7 +1,7 @@
 """Sealed text fields: free text about a person's health, encrypted under his data key (ADR 0008).
 
 ``SealedTextField`` is a model field whose column holds ``version ‖ nonce ‖ AES-256-GCM(text)`` under the
-patient's data key (``records.blobstore.patient_data_key``), and whose attribute is plain text::
+patient's data key (``vault.blobstore.patient_data_key``), and whose attribute is plain text::
 
     class Allergy(ProfileRow):
         name = SealedTextField()
@@ -23,7 +23,7 @@ patient's data key (``records.blobstore.patient_data_key``), and whose attribute
 * **Empty text** is stored as empty bytes, without a key (a blank comment is not worth a key): emptiness
   and the ciphertext's length (text length + 29 bytes) are visible, the text is not.
 * Keys come from, in this order: a key attached to the instance by a loader that read it with the rows
-  (``attach_key``, the record's read path, ADR 0005), the unit of work's key ring (``records.keyring``),
+  (``attach_key``, the record's read path, ADR 0005), the unit of work's key ring (``vault.keyring``),
   the ``records_patientkey`` row.
 """
 
@@ -90,7 +90,7 @@ def _key_of(instance: models.Model) -> bytes:
         patient_id = getattr(instance, "patient_id", None)
         if patient_id is None:
             raise ValueError(f"{type(instance).__name__}: a sealed field needs the row's patient_id")
-        from .blobstore import patient_data_key  # blobstore imports the models, which use this field
+        from .blobstore import patient_data_key  # lazily: its models load with the records app
 
         key = patient_data_key(int(patient_id))
     return key
@@ -150,7 +150,7 @@ class SealedTextField(models.BinaryField):
             del kwargs["default"]
         if kwargs.get("blank") is True:
             del kwargs["blank"]
-        return name, "carnet.records.sealing.SealedTextField", args, kwargs
+        return name, "carnet.vault.sealing.SealedTextField", args, kwargs
 
     def aad(self, instance: models.Model) -> bytes:
         public_id = getattr(instance, "public_id", None)
