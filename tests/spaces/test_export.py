@@ -104,6 +104,33 @@ def test_sections_can_be_plugged_in(holder, monkeypatch) -> None:
     assert archive.read("documents/index.txt") == b"1"
 
 
+def test_the_packages_above_add_their_sections_in_a_fixed_order(holder) -> None:
+    """spaces imports none of them: accounts (devices, right after the delegations), records (documents)
+    and profile (IPS summary) register their sections at start-up; the archive lists them in that order."""
+    data = json.loads(_archive(_ready_export(holder)).read("donnees.json"))
+    assert data["sections"] == [
+        "section_identity",
+        "section_space",
+        "section_delegations",
+        "section_devices",
+        "section_history",
+        "section_documents",
+        "export_section_ips",
+    ]
+    assert data["appareils"] == {"nombre": 0}
+
+
+def test_a_section_can_be_placed_after_another(holder, monkeypatch) -> None:
+    def extra(ctx: export_module.ExportContext) -> None:
+        ctx.data["extra"] = True
+
+    monkeypatch.setattr(export_module, "SECTIONS", [*export_module.SECTIONS])
+    export_module.register_section(extra, after=export_module.section_identity)
+    export_module.register_section(extra, after=export_module.section_history)  # twice: harmless
+    names = [s.__name__ for s in export_module.SECTIONS]
+    assert names[:2] == ["section_identity", "extra"] and names.count("extra") == 1
+
+
 def test_export_is_refused_to_a_caregiver(holder) -> None:
     """R-DEL-2: an aidant may not download the helped person's data."""
     caregiver = PatientUserFactory()
