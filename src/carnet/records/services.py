@@ -50,6 +50,7 @@ from carnet.vault.sealing import seal_for
 
 from . import codes, formats, idempotency
 from . import messages as _messages  # noqa: F401  (registers the e-mail templates)
+from .facts import document_facts
 from .hidden import hidden_from_a_patient_side_viewer
 from .idempotency import IdempotencyKey
 from .models import AuthorKind, DepositKey, Document, DocumentStatus
@@ -647,7 +648,7 @@ def _decide_on(
 ) -> tuple[Document, Decision]:
     document = _existing(scope.patient_id, document_public_id)
     decision = (
-        gateway.decide(scope, document, action)
+        gateway.decide(scope, document_facts(document), action)
         if document is not None
         else Decision(False, "DEFAULT-DENY", "no such document")
     )
@@ -906,7 +907,7 @@ def documents_delete_by_patient(
     for public_id in wanted:
         document = _existing(patient_id, public_id)
         decision = (
-            gateway.decide(scope, document, Action.DELETE)
+            gateway.decide(scope, document_facts(document), Action.DELETE)
             if document is not None
             else Decision(False, "DEFAULT-DENY", "no such document")
         )
@@ -999,7 +1000,8 @@ def space_set_mask_all(
                     "author_professional", "author_organisation"
                 )
             )
-            for document, doc_decision in gateway.decide_many(scope, documents, Action.MASK):
+            decisions = gateway.decide_many(scope, [document_facts(d) for d in documents], Action.MASK)
+            for document, doc_decision in zip(documents, decisions, strict=True):
                 if doc_decision and Confidentiality.MASQUE_PS not in document.confidentiality:
                     total += 1
                     if hidden_from_a_patient_side_viewer(document):
