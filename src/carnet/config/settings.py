@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "carnet.profile",
     "carnet.profile.vitals",
     "carnet.agenda",
+    "carnet.history",
     "carnet.demo",
     "carnet.config",
 ]

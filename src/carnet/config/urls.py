@@ -11,7 +11,7 @@ urlpatterns = [
     path("", include("carnet.spaces.urls")),
     path("", include("carnet.accounts.urls")),
     path("", include("carnet.spaces.urls_delegation")),
-    path("", include("carnet.audit.urls")),
+    path("", include("carnet.history.urls")),
     path("", include("carnet.backoffice.urls_public")),
     path("", include("carnet.records.urls")),
     path("", include("carnet.messaging.urls")),

@@ -1,10 +1,10 @@
 """Pages of the "Historique d'activité" (R-TR-3) and of the history verifier: thin views over
 ``selectors`` and the services (``export``, ``digest``).
 
-Who may see a history is decided by ``access`` (``selectors.history_access``, Action.VIEW_TRACES):
+Who may see a history is decided by ``access`` (``history.selectors.history_access``, Action.VIEW_TRACES):
 the holder and a minor's legal representatives; a caregiver, or anyone else, gets the ordinary 404.
-What is hidden from the viewer (R-MASK-6, R-MIN-5) comes from ``hooks.hidden_object_ids``.
-The verifier (``verifier/``) is public and static: it runs in the patient's browser, without any call
+What is hidden from the viewer (R-MASK-6, R-MIN-5) comes from ``audit.hooks.hidden_object_ids``.
+The verifier (``audit/verifier/``) is public and static: it runs in the patient's browser, without any call
 to the server, under a Content-Security-Policy of its own that allows exactly its inline script.
 """
 
@@ -21,18 +21,19 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from carnet.audit import verifier
+from carnet.audit.export import history_export
+from carnet.audit.hooks import hidden_object_ids
+from carnet.audit.log import LogIntegrityError
+from carnet.audit.selectors import history_for_viewer, professional_label
+from carnet.audit.services import public_key_b64, signing_key_id
 from carnet.common import clock
 from carnet.common.permissions import patient_required
 from carnet.spaces.acting import ActingContext, acting_context
 
-from . import verifier
 from .digest import history_digest_request
-from .export import history_export
 from .forms import HistoryFilterForm
-from .hooks import hidden_object_ids
-from .log import LogIntegrityError
-from .selectors import history_access, history_for_viewer, professional_label
-from .services import public_key_b64, signing_key_id
+from .selectors import history_access
 
 log = logging.getLogger("carnet.audit.views")
 

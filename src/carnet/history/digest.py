@@ -13,15 +13,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from carnet.audit.log import log_sequence
+from carnet.audit.models import HeadIssued, TreeHead
+from carnet.audit.services import trace
 from carnet.common import clock
 from carnet.notifications.models import Channel
 from carnet.notifications.services import notify
 from carnet.notifications.templates_catalogue import MessageTemplate, register
 from carnet.spaces.acting import ActingContext
-
-from .log import log_sequence
-from .models import HeadIssued, TreeHead
-from .services import trace
 
 _SIGN_FR = "\n\nCarnet — ceci est un message automatique, merci de ne pas y répondre. Carnet ne vous demandera jamais votre mot de passe."
 _SIGN_EN = (

@@ -1,7 +1,8 @@
 """Routes of the patient's "Historique d'activité" (R-TR-3) and of the history verifier. Public ids only
 in URLs.
 
-Include in ``config/urls.py`` with ``path("", include("carnet.audit.urls"))``.
+Include in ``config/urls.py`` with ``path("", include("carnet.history.urls"))``. The namespace stays
+``audit`` (the pages' links name ``audit:history``...).
 """
 
 from __future__ import annotations

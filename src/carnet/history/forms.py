@@ -7,9 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from carnet.audit.labels import ACTOR_KIND_LABELS, GROUP_LABELS
 from carnet.common.actors import ActorKind
-
-from .labels import ACTOR_KIND_LABELS, GROUP_LABELS
 
 #: Actor types a patient can filter on, in the order shown.
 FILTERABLE_ACTOR_KINDS = (
