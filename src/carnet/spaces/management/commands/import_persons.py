@@ -1,4 +1,8 @@
-"""``carnet import-persons FILE [--report PATH] [--inform] [--quiet]``: import an insurance extract."""
+"""``carnet import-persons FILE [--report PATH] [--inform] [--quiet]``: import an insurance extract.
+
+The import is identity's (``identity.importers``); ``--inform`` opens each new person's information window,
+which is the space lifecycle's (``spaces.services.space_inform``): the command lives with the highest of
+the two, and hands the one to the other."""
 
 from __future__ import annotations
 
@@ -8,8 +12,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from carnet.identity.importers import ImportResult, import_persons
-
-from ._import_base import ImportCommand
+from carnet.identity.management.commands._import_base import ImportCommand
+from carnet.spaces.services import space_inform
 
 
 class Command(ImportCommand):
@@ -27,7 +31,7 @@ class Command(ImportCommand):
         return import_persons(
             options["file"],
             report_path=options["report"],
-            inform=options["inform"],
+            inform=space_inform if options["inform"] else None,
             progress=not options["quiet"],
         )
 
