@@ -57,6 +57,7 @@ from carnet.vault.models import Blob
 
 from .acting import ActingContext
 from .models import Delegation, DelegationKind, DelegationStatus, HealthSpace, SpaceStatus
+from .pdf_attestation import attestation_pdf
 from .services import provisional_code_find, space_activate
 
 # --------------------------------------------------------------------------------------------------
@@ -400,9 +401,8 @@ def _attestation_issue(delegation: Delegation) -> None:
     The subject's copy is ``delegation.attestation_blob``; the delegate's copy is the blob of the delegate
     with the same media type. Caller is inside the act's transaction and saves the delegation.
     """
-    from .pdf_attestation import attestation_pdf
-
-    content = attestation_pdf(delegation=delegation)
+    allowed = CAREGIVER_ALLOWED if delegation.kind == DelegationKind.CAREGIVING else LEGAL_REPRESENTATIVE_ALLOWED
+    content = attestation_pdf(delegation=delegation, allowed=allowed)
     media_type = _attestation_media_type(delegation)
     for old in Blob.objects.filter(
         patient_id__in=[delegation.subject_id, delegation.delegate_id], media_type=media_type
