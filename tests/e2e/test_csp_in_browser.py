@@ -17,7 +17,7 @@ from django.conf import settings
 from django.test import Client
 
 from carnet.accounts.models import User
-from carnet.common.actors import actor_for_user
+from carnet.common.users import actor_for_user
 from carnet.demo import population as demo_population
 from carnet.records.models import AuthorKind, Document
 from carnet.records.services import document_deposit

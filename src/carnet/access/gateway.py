@@ -11,7 +11,7 @@ Identifiers inside the facts (documented in ``docs/subsystems/records.md``):
 
 * a professional is always his ``Professional.public_id`` (never the RPPS, never the user id). The
   incoming ``Actor.id`` of a professional may be his user's public id (web sessions,
-  ``common.actors.actor_for_user``, resolved through ``Actor.user_id``) or his RPPS (API clients);
+  ``common.users.actor_for_user``, resolved through ``Actor.user_id``) or his RPPS (API clients);
 * an establishment is its ``Organisation.public_id`` (an ``ORGANISATION`` actor's id may be its FINESS
   or its public id);
 * patient-side actors are the acting ``Person.public_id`` (the holder's for ``holder_id``, the delegates'

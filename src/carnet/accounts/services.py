@@ -26,8 +26,9 @@ from django.utils.translation import gettext_lazy as _
 
 from carnet.audit.services import trace
 from carnet.common import clock, throttle
-from carnet.common.actors import Actor, actor_for_user
+from carnet.common.actors import Actor
 from carnet.common.errors import DomainError, NotFoundOrForbidden
+from carnet.common.users import actor_for_user
 from carnet.identity.hashing import vitale_matches
 from carnet.identity.models import Person, Professional
 from carnet.notifications.services import notify

@@ -1,5 +1,5 @@
 """The roles an account can have (``accounts.models.User.role``): the shared vocabulary of page gates
-(``common.permissions``) and of ``common.actors.actor_for_user``, kept low so that packages below
+(``common.permissions``) and of ``common.users.actor_for_user``, kept low so that packages below
 ``accounts`` can name a role without importing it (docs/architecture.md)."""
 
 from django.db import models

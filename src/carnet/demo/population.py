@@ -307,7 +307,7 @@ def _seed_record(claire: Person, hospital: object) -> None:
     """Claire's record: her GP (médecin traitant) and dentist have her consent; the GP and the hospital's
     lab deposited reports (one still invisible to her, R-MASK-6); she uploaded one and masked one."""
     from carnet.access.services import care_relation_record, professional_role_set
-    from carnet.common.actors import actor_for_user
+    from carnet.common.users import actor_for_user
     from carnet.identity.models import Professional
     from carnet.records.services import document_deposit, document_mask
 
@@ -362,7 +362,7 @@ def _seed_profile_and_messages(claire: Person, gp: Actor) -> None:
     from decimal import Decimal
 
     from carnet.access.services import care_relation_record
-    from carnet.common.actors import actor_for_user
+    from carnet.common.users import actor_for_user
     from carnet.messaging.services import conversation_start
     from carnet.profile.vitals.services import measurement_create, vaccination_create
 
