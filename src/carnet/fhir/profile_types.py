@@ -17,6 +17,7 @@ from carnet.access.facts import (
     RequestContext,
     SpaceStatus,
 )
+from carnet.common import clock
 from carnet.common.actors import ActorKind
 from carnet.profile import ips
 
@@ -51,7 +52,7 @@ def establishment_may_read(resource_type: str) -> policy.Decision:
         consents=(Consent(subject_id=_PROBE, kind=ConsentKind.CARE_TEAM),),
     )
     section = str(ips.PROFILE_RESOURCE_TYPES[resource_type])
-    context = RequestContext.current(Action.PROFILE_READ, section=section)
+    context = RequestContext(action=Action.PROFILE_READ, now=clock.now(), section=section)
     return policy.decide(actor, patient, None, context)
 
 

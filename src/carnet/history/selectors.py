@@ -45,4 +45,4 @@ def history_access(acting: ActingContext) -> Decision:
         caregiver_ids=frozenset(caregivers),
     )
     actor = ActorFacts(kind=acting.actor.kind, id=str(acting.actor.id))
-    return decide(actor, patient, None, RequestContext.current(Action.VIEW_TRACES))
+    return decide(actor, patient, None, RequestContext(action=Action.VIEW_TRACES, now=clock.now()))
