@@ -37,7 +37,7 @@ the same selector calls (the fallback while the API is not mounted); ``auto`` pi
 
 Baseline: pgbench with ``bench/pgbench/list.sql`` and ``open.sql`` (the SELECTs, INSERT and UPDATEs the
 app issues for one list / one open, captured from the app in this run and written to
-``results/read_documents_queries.sql``), same connections, same duration. Ratio = app req/s / pgbench tps.
+``results/<out>_queries.sql``), same connections, same duration. Ratio = app req/s / pgbench tps.
 """
 
 from __future__ import annotations
@@ -707,10 +707,8 @@ def main() -> int:
     parser.add_argument(
         "--pgbench-set",
         default="",
-        help="suffix of the pgbench scripts: '' = the current read path (transparency log, ADR 0007), '_pass4' = the "
-        "fourth pass (chain head lock), '_pass2' = the mix of commit 3485802 "
-        "(session, user and device read separately), '_pass1' = the mix of commit 2270e8e (before the plain-SQL "
-        "pass), '_before' = the first mix",
+        help="suffix of the pgbench scripts: '' = the current read path (transparency log, ADR 0007); the mixes "
+        "of earlier read paths ('_pass4', '_pass2', '_pass1', '_before') are in git history (bench/README.md)",
     )
     parser.add_argument(
         "--pgbench-protocol",

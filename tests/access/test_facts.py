@@ -18,7 +18,6 @@ from carnet.access.facts import (
     confidentiality,
 )
 from carnet.spaces.models import SpaceStatus as ModelSpaceStatus
-from tests.conftest import ClockControl
 
 
 def test_space_statuses_mirror_the_spaces_model() -> None:
@@ -63,7 +62,3 @@ def test_a_request_context_refuses_naive_datetimes() -> None:
         RequestContext(action=Action.CONSULT, now=datetime(2026, 1, 5))
 
 
-def test_current_context_reads_the_injectable_clock(clock: ClockControl) -> None:
-    """ARCHITECTURE invariant 6."""
-    clock.advance(days=42)
-    assert RequestContext.current(Action.CONSULT).now == clock.now()

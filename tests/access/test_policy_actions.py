@@ -259,12 +259,16 @@ def test_a_temporary_consent_expires(clock: ClockControl) -> None:
             Consent(subject_id=b.GP_ID, kind=ConsentKind.TEMPORARY, expires_at=start + timedelta(hours=2)),
         )
     )
-    assert _rule(decide(b.gp(), patient, b.lab_report(), RequestContext.current(Action.CONSULT))) == (
+    assert _rule(
+        decide(b.gp(), patient, b.lab_report(), RequestContext(action=Action.CONSULT, now=clock.now()))
+    ) == (
         True,
         "R-AC-16",
     )
     clock.advance(hours=2)
-    assert _rule(decide(b.gp(), patient, b.lab_report(), RequestContext.current(Action.CONSULT))) == (
+    assert _rule(
+        decide(b.gp(), patient, b.lab_report(), RequestContext(action=Action.CONSULT, now=clock.now()))
+    ) == (
         False,
         "R-AC-16",
     )

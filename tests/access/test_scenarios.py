@@ -32,17 +32,21 @@ def test_scenario_3_lab_report_invisible_to_patient_until_one_month_but_visible_
     report = b.lab_report(Confidentiality.INVISIBLE_PATIENT, invisible_until=released_at)
     patient = b.patient(consents=(b.explicit(b.GP_ID),))
 
-    assert decide(b.lab_biologist(), patient, report, RequestContext.current(Action.DEPOSIT)).allowed
-    at_deposit = decide(b.holder(), patient, report, RequestContext.current(Action.CONSULT))
+    assert decide(
+        b.lab_biologist(), patient, report, RequestContext(action=Action.DEPOSIT, now=clock.now())
+    ).allowed
+    at_deposit = decide(b.holder(), patient, report, RequestContext(action=Action.CONSULT, now=clock.now()))
     assert (at_deposit.allowed, at_deposit.rule) == (False, "R-MASK-6")
-    gp = decide(b.gp(), patient, report, RequestContext.current(Action.CONSULT))
+    gp = decide(b.gp(), patient, report, RequestContext(action=Action.CONSULT, now=clock.now()))
     assert (gp.allowed, gp.rule) == (True, "R-AC-12")
 
     clock.advance(days=14)
-    assert not decide(b.holder(), patient, report, RequestContext.current(Action.CONSULT)).allowed
+    assert not decide(
+        b.holder(), patient, report, RequestContext(action=Action.CONSULT, now=clock.now())
+    ).allowed
 
     clock.advance(seconds=(released_at - deposit_day).total_seconds() - 14 * 86400)
-    released = decide(b.holder(), patient, report, RequestContext.current(Action.CONSULT))
+    released = decide(b.holder(), patient, report, RequestContext(action=Action.CONSULT, now=clock.now()))
     assert (released.allowed, released.rule) == (True, "L1111-19")
 
 

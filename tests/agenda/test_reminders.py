@@ -8,8 +8,8 @@ import pytest
 
 from carnet.agenda import services
 from carnet.agenda.services import AppointmentData, appointment_reminders_send
-from carnet.config.tasks import load_tasks
 from carnet.notifications.models import InAppNotification, OutboxMessage
+from carnet.tasks import load_tasks
 
 pytestmark = pytest.mark.django_db
 

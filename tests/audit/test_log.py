@@ -26,8 +26,8 @@ from carnet.audit.selectors import chain_verify
 from carnet.audit.services import public_key_b64, trace
 from carnet.audit.verify import leaf_hash_of, verify_signature
 from carnet.common.actors import Actor
-from carnet.common.worker import CYCLE_TASKS, run_cycle
-from carnet.config.tasks import load_tasks
+from carnet.config.worker import CYCLE_TASKS, run_cycle
+from carnet.tasks import load_tasks
 
 from .conftest import add_trace, guard_dropped
 

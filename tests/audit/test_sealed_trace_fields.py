@@ -23,7 +23,7 @@ from carnet.audit.models import LogQueue, Trace
 from carnet.audit.selectors import history_for_viewer
 from carnet.audit.services import opened
 from carnet.common.actors import ActorKind
-from carnet.records.blobstore import patient_data_key, patient_key_destroy
+from carnet.vault.blobstore import patient_data_key, patient_key_destroy
 
 from .conftest import add_trace, guard_dropped, patient_actor, person_with_space, pro_actor
 

@@ -19,7 +19,8 @@ from django.core.management import call_command
 from carnet.audit.log import head_dict, latest_head, log_sequence
 from carnet.audit.models import WitnessCosignature
 from carnet.audit.services import public_key_b64
-from carnet.audit.witnessing import witness_compare, witness_file_heads, witness_push
+from carnet.audit.witness_file import witness_file_heads
+from carnet.audit.witnessing import witness_compare, witness_push
 
 from .conftest import add_trace, guard_dropped
 

@@ -36,9 +36,10 @@ from carnet.common.errors import NotFoundOrForbidden
 from carnet.common.rawsql import Columns, column, fetchall, fetchone, link, table
 from carnet.identity.models import Organisation, Person, Professional
 from carnet.records import selectors as record_selectors
-from carnet.records.models import Blob, Document, PatientKey
-from carnet.records.sealing import SealedTextField
+from carnet.records.models import Document
 from carnet.spaces.models import HealthSpace
+from carnet.vault.models import Blob, PatientKey
+from carnet.vault.sealing import SealedTextField
 from tests.factories import HealthSpaceFactory, OrganisationFactory, PersonFactory, ProfessionalFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,10 +12,10 @@ from carnet.common.actors import ActorKind
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.identity.models import Person
 from carnet.notifications.models import OutboxMessage
-from carnet.records.blobstore import blob_get
-from carnet.records.models import Blob
 from carnet.spaces import delegation as svc
 from carnet.spaces.models import Delegation, DelegationStatus, SpaceStatus
+from carnet.vault.blobstore import blob_get
+from carnet.vault.models import Blob
 
 from .conftest import actor_of, give_account, give_space, new_person
 

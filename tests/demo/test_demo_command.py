@@ -9,7 +9,7 @@ from django.core.management import call_command, load_command_class
 from django.core.management.base import CommandError
 
 from carnet.accounts.models import User
-from carnet.common import demo
+from carnet.demo import population
 from carnet.identity.codes import professions
 from carnet.identity.models import Person
 from tests.factories import PersonFactory
@@ -24,7 +24,7 @@ def _demo(*args: str) -> str:
 
 
 def test_demo_help_names_the_address_argument_and_claims_no_fixed_port() -> None:
-    text = load_command_class("carnet.common", "demo").create_parser("carnet", "demo").format_help()
+    text = load_command_class("carnet.demo", "demo").create_parser("carnet", "demo").format_help()
     assert "ADDR:PORT" in text and "default 127.0.0.1:8000" in text
     assert "serve on 127.0.0.1:8000." not in text
     assert "--reset" in text and "--yes" in text
@@ -33,15 +33,15 @@ def test_demo_help_names_the_address_argument_and_claims_no_fixed_port() -> None
 def test_demo_prints_what_each_journey_needs(settings) -> None:  # type: ignore[no-untyped-def]
     settings.CARNET_DEMO = True
     output = _demo()
-    claire = next(p for p in demo.cast() if p.key == "claire")
+    claire = next(p for p in population.cast() if p.key == "claire")
     # The professional search and break-the-glass journeys need Claire's INS: NIR and birth date.
     assert f"NIR {claire.nir}  born {claire.born:%d/%m/%Y}" in output
     assert f"{claire.nir}@{settings.CARNET_PATIENT_MAIL_DOMAIN}" in output  # SMTP gateway journey
     # Every profession code printed comes with its plain words, from the directory's code list.
-    for staff in demo.STAFF:
+    for staff in population.STAFF:
         if staff.profession:
             assert f"{staff.profession} = {professions()[staff.profession]}" in output
-    assert f"--finess {demo.HOSPITAL_FINESS}" in output  # API / FHIR journey
+    assert f"--finess {population.HOSPITAL_FINESS}" in output  # API / FHIR journey
     assert "/demo/horloge/" in output and "demo-clock +6w" in output  # time travel
     assert "profile opens on" in output  # when the 6-week opening happens
     assert "Links in e-mails" not in output  # the default address is the one served

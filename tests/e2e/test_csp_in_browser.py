@@ -17,8 +17,8 @@ from django.conf import settings
 from django.test import Client
 
 from carnet.accounts.models import User
-from carnet.accounts.services import actor_for_user
-from carnet.common import demo
+from carnet.common.users import actor_for_user
+from carnet.demo import population as demo_population
 from carnet.records.models import AuthorKind, Document
 from carnet.records.services import document_deposit
 
@@ -126,7 +126,7 @@ def _preview_problems(page: Any, path: str) -> list[str]:
 
 @pytest.fixture
 def world() -> dict[str, str]:
-    demo.load()
+    demo_population.load()
     claire = User.objects.get(username="claire.martin")
     assert claire.person is not None
     me = actor_for_user(claire)

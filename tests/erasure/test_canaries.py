@@ -25,10 +25,11 @@ from carnet.audit.hooks import ContentUnavailable
 from carnet.audit.models import Trace
 from carnet.audit.services import opened
 from carnet.identity.models import Person
-from carnet.records.models import Blob, Document, PatientKey
+from carnet.records.models import Document
 from carnet.spaces import certificate
 from carnet.spaces.erasure import service_public_key_b64
 from carnet.spaces.models import Delegation, HealthSpace, SpaceErasure, SpaceStatus
+from carnet.vault.models import Blob, PatientKey
 from tests.erasure import scan
 from tests.erasure.world import ARCHIVE_END, REQUESTED, CanaryWorld, build, erase
 

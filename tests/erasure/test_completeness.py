@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from carnet.agenda.models import Appointment
-from carnet.records.models import PatientKey
 from carnet.spaces import erasure
 from carnet.spaces import services as space_services
 from carnet.spaces.models import HealthSpace, SpaceErasure, SpaceStatus
+from carnet.vault.models import PatientKey
 from tests.erasure.world import PASSWORD, build
 
 

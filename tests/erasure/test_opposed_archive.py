@@ -16,9 +16,10 @@ from carnet.common.actors import Actor, ActorKind
 from carnet.identity.models import Person
 from carnet.messaging import services as messaging_services
 from carnet.records import services as record_services
-from carnet.records.models import Document, PatientKey
+from carnet.records.models import Document
 from carnet.spaces import services as space_services
 from carnet.spaces.models import HealthSpace, SpaceErasure, SpaceStatus
+from carnet.vault.models import PatientKey
 from tests.erasure import scan
 from tests.erasure.world import pro_actor
 from tests.factories import HealthSpaceFactory, PersonFactory, ProfessionalFactory

@@ -28,7 +28,6 @@ from carnet.agenda.prevention import services as prevention_services
 from carnet.backoffice import services as backoffice_services
 from carnet.common import clock
 from carnet.common.actors import Actor, ActorKind
-from carnet.config.tasks import run as run_task
 from carnet.identity.models import Person, Professional
 from carnet.messaging import services as messaging_services
 from carnet.messaging.services import IncomingFile
@@ -42,6 +41,7 @@ from carnet.records import services as record_services
 from carnet.spaces import delegation as delegation_services
 from carnet.spaces import services as space_services
 from carnet.spaces.models import HealthSpace, SpaceStatus
+from carnet.tasks import run as run_task
 from tests.factories import (
     DelegationFactory,
     OrganisationFactory,

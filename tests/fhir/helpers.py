@@ -11,7 +11,8 @@ from django.conf import settings
 
 from carnet.audit.models import Trace
 from carnet.identity.models import Person
-from carnet.records.models import Blob, Document
+from carnet.records.models import Document
+from carnet.vault.models import Blob
 from tests.records.helpers import PDF
 
 FHIR = "application/fhir+json"

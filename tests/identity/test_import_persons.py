@@ -13,6 +13,7 @@ from carnet.audit.models import Trace
 from carnet.identity import services
 from carnet.identity.importers import import_persons, mask_identifier
 from carnet.identity.models import Person
+from carnet.spaces import services as space_services
 
 from .conftest import nir, person_row, read_report, write_persons
 
@@ -203,11 +204,23 @@ def test_the_command_prints_the_counts(tmp_path: Path, capsys: pytest.CaptureFix
     assert "1 créé(s)" in out and "1 rejeté(s)" in out and str(tmp_path / "r.csv") in out
 
 
+def test_the_command_informs_the_new_persons_when_asked_r_lc_1(tmp_path: Path, capsys: Any) -> None:
+    """``carnet import-persons --inform`` hands the lifecycle's ``space_inform`` to the importer."""
+    from carnet.spaces.models import HealthSpace
+
+    path = write_persons(tmp_path / "persons.csv", [person_row(0)])
+    call_command("import_persons", str(path), "--quiet", "--report", str(tmp_path / "r.csv"), "--inform")
+    assert "1 personne(s) informée(s)" in capsys.readouterr().out
+    assert HealthSpace.objects.get().person.ins_matricule == person_row(0)["ins_matricule"]
+
+
 def test_inform_opens_the_information_window_of_new_persons_only_r_lc_1(tmp_path: Path) -> None:
     from carnet.spaces.models import HealthSpace
 
     import_persons(write_persons(tmp_path / "a.csv", [person_row(0)]))
-    result = import_persons(write_persons(tmp_path / "b.csv", [person_row(0), person_row(1)]), inform=True)
+    result = import_persons(
+        write_persons(tmp_path / "b.csv", [person_row(0), person_row(1)]), inform=space_services.space_inform
+    )
     assert result.informed == 1
     [space] = HealthSpace.objects.all()
     assert space.person.ins_matricule == person_row(1)["ins_matricule"]

@@ -13,7 +13,8 @@ from carnet.messaging import services
 from carnet.messaging.models import Attachment, AttachmentSource, Conversation
 from carnet.records import codes
 from carnet.records import selectors as record_selectors
-from carnet.records.models import Blob, Document
+from carnet.records.models import Document
+from carnet.vault.models import Blob
 from tests.messaging.builders import pdf_file, pro_writes, traces
 from tests.records.helpers import EXE, PDF, PNG, World, deposit_pdf, pro_actor
 

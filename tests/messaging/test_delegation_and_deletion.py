@@ -14,7 +14,7 @@ from carnet.common.errors import NotFoundOrForbidden
 from carnet.messaging import selectors, services
 from carnet.messaging.models import Attachment, Conversation, Message, Side
 from carnet.notifications.models import OutboxMessage
-from carnet.records.models import Blob
+from carnet.vault.models import Blob
 from tests.messaging.builders import caregiver_actor, caregiver_of, pdf_file, pro_writes, traces
 from tests.records.helpers import World, add_parent, make_world, person_actor, pro_actor
 

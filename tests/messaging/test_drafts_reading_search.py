@@ -77,7 +77,7 @@ def test_a_patient_draft_cannot_be_sent_after_the_professional_ended_the_exchang
 
 
 def test_a_deleted_draft_leaves_no_message_no_conversation_and_no_blob(world: World) -> None:
-    from carnet.records.models import Blob
+    from carnet.vault.models import Blob
 
     draft = pro_writes(world, draft=True, files=[pdf_file()])
     services.draft_delete(actor=pro_actor(world.gp), message_public_id=draft.public_id)
@@ -192,14 +192,14 @@ def test_a_too_short_search_is_refused_with_its_field(world: World) -> None:
 
 
 def test_subjects_and_bodies_are_encrypted_at_rest_with_the_patient_key(world: World) -> None:
-    from carnet.records.blobstore import patient_key_destroy
+    from carnet.vault.blobstore import patient_key_destroy
 
     message = pro_writes(world)
     conversation = Conversation.objects.get()
     assert SUBJECT.encode() not in bytes(conversation.subject_sealed)
     assert BODY.encode() not in bytes(Message.objects.get().body_sealed)
     patient_key_destroy(world.patient.pk)  # crypto-shredding (invariant 4)
-    from carnet.records.blobstore import KeyDestroyed
+    from carnet.vault.blobstore import KeyDestroyed
 
     with pytest.raises(KeyDestroyed):
         services.conversation_read(

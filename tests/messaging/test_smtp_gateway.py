@@ -22,8 +22,8 @@ from carnet.identity.models import Professional
 from carnet.messaging import selectors, services, smtp_gateway, smtp_outbound
 from carnet.messaging.models import Attachment, Conversation, Message
 from carnet.notifications.models import OutboxMessage
-from carnet.records.models import Blob
 from carnet.spaces.models import SpaceStatus
+from carnet.vault.models import Blob
 from tests.messaging.builders import patient_replies, pro_writes
 from tests.records.helpers import EXE, PDF, World, give_space, make_world, new_person, pro_actor
 

@@ -22,7 +22,7 @@ def main(silent_port: str, closed_port: str) -> None:
     import django
 
     django.setup()
-    from carnet.config import tasks
+    from carnet import tasks
 
     report: dict[str, object] = {}
 

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from carnet.accounts.models import User
 from carnet.audit.models import TreeHead
-from carnet.common.worker import run_cycle
+from carnet.config.worker import run_cycle
 from carnet.messaging import smtp_gateway, smtp_outbound
 from carnet.messaging.models import Message
 from carnet.notifications.models import DeliveryState, OutboxMessage

@@ -11,9 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from carnet.audit.models import Trace
-from carnet.records.models import Blob, Document
+from carnet.records.models import Document
 from carnet.spaces.acting import SESSION_KEY
 from carnet.spaces.models import HealthSpace
+from carnet.vault.models import Blob
 from tests.pages.conftest import Pages
 from tests.records.helpers import EXE, PDF, PNG, add_parent, make_world
 
@@ -135,7 +136,7 @@ def test_download_is_an_attachment_and_traced(pages: Pages) -> None:
 
 
 def test_erased_content_answers_410_with_a_message_invariant_4(pages: Pages) -> None:
-    from carnet.records.blobstore import patient_key_destroy
+    from carnet.vault.blobstore import patient_key_destroy
 
     document = pages.deposit(pages.world.gp)
     patient_key_destroy(patient_id=pages.world.patient.pk)

@@ -14,7 +14,8 @@ from django.test import Client
 from carnet.access import services as access_services
 from carnet.access.models import BreakGlassSession, CareRelation, RelationKind
 from carnet.notifications.models import OutboxMessage
-from carnet.records.models import Blob, Document
+from carnet.records.models import Document
+from carnet.vault.models import Blob
 from tests.factories import make_nir
 from tests.pages.conftest import Pages
 from tests.records.helpers import EXE, PDF, cda, make_world

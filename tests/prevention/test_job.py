@@ -191,8 +191,8 @@ def test_switching_off_screening_e_mails_keeps_the_in_app_reminder_r_not_1(clock
 
 
 def test_the_job_is_a_registered_task_run_by_the_worker_cycle(clock) -> None:  # type: ignore[no-untyped-def]
-    from carnet.common.worker import CYCLE_TASKS
-    from carnet.config.tasks import load_tasks
+    from carnet.config.worker import CYCLE_TASKS
+    from carnet.tasks import load_tasks
 
     patient()
     assert "prevention.daily_reminders" in CYCLE_TASKS

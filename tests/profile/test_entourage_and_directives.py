@@ -14,7 +14,8 @@ from carnet.common.actors import Actor, ActorKind
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.profile import selectors, services
 from carnet.profile.models import AdvanceDirectives, BloodGroup, Lifestyle, TrustedPerson
-from carnet.records.models import Blob, Document
+from carnet.records.models import Document
+from carnet.vault.models import Blob
 from tests.profile.conftest import PDF, Profile, consent, pro_actor
 
 pytestmark = pytest.mark.django_db

@@ -43,9 +43,10 @@ def main() -> None:
 
     from carnet.common import clock
     from carnet.common.actors import Actor, ActorKind
-    from carnet.common.worker import run_cycle
-    from carnet.records import blobstore, services
-    from carnet.records.models import Blob
+    from carnet.config.worker import run_cycle
+    from carnet.records import services
+    from carnet.vault import blobstore
+    from carnet.vault.models import Blob
 
     patient_id = int(os.environ["AGENT_PATIENT_ID"])
     actor = Actor(ActorKind.PROFESSIONAL, os.environ["AGENT_RPPS"], label="Agent")

@@ -21,9 +21,11 @@ from carnet.common import clock
 from carnet.common.actors import Actor, ActorKind
 from carnet.fhir.publication import parse_publication, publish
 from carnet.messaging.models import Attachment
-from carnet.records import blobstore, idempotency
+from carnet.records import idempotency
 from carnet.records import services as records
-from carnet.records.models import Blob, Document
+from carnet.records.models import Document
+from carnet.vault import blobstore
+from carnet.vault.models import Blob
 from tests.fhir.helpers import bundle
 from tests.messaging.builders import pdf_file, pro_writes
 from tests.records.helpers import PDF, World, deposit_pdf, make_world, pro_actor

@@ -28,10 +28,10 @@ from django.conf import settings
 from django.db import connection
 
 from carnet.common import clock as carnet_clock
-from carnet.common.worker import CYCLE_TASKS, run_cycle
-from carnet.config.tasks import load_tasks
-from carnet.records import blobstore
-from carnet.records.models import Blob
+from carnet.config.worker import CYCLE_TASKS, run_cycle
+from carnet.tasks import load_tasks
+from carnet.vault import blobstore
+from carnet.vault.models import Blob
 from tests.records.helpers import PDF, World, deposit_pdf, make_world
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,8 +12,9 @@ from carnet.access.facts import Confidentiality
 from carnet.audit.models import Trace
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.records import services
-from carnet.records.models import AuthorKind, Blob, Document, DocumentStatus
+from carnet.records.models import AuthorKind, Document, DocumentStatus
 from carnet.spaces.models import HealthSpace, SpaceStatus
+from carnet.vault.models import Blob
 from tests.records.helpers import (
     EXE,
     PDF,
@@ -282,9 +283,9 @@ def test_occupational_doctor_cannot_deposit_without_express_consent(world: World
 
 
 def test_patient_deposit_by_pro_actor_from_a_user_account(world: World) -> None:
-    """The gateway resolves a web-session professional actor (accounts.services.actor_for_user)."""
+    """The gateway resolves a web-session professional actor (common.users.actor_for_user)."""
     from carnet.accounts.models import Role, User
-    from carnet.accounts.services import actor_for_user
+    from carnet.common.users import actor_for_user
 
     user = User.objects.create_user(
         username="dr", password="x-Motdepasse-1", role=Role.PROFESSIONAL, professional=world.gp

@@ -9,9 +9,10 @@ import pytest
 from carnet.access.facts import Confidentiality
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.records import selectors, services
-from carnet.records.blobstore import patient_key_destroy
-from carnet.records.models import Blob, Document, DocumentStatus
+from carnet.records.models import Document, DocumentStatus
 from carnet.spaces.models import HealthSpace
+from carnet.vault.blobstore import patient_key_destroy
+from carnet.vault.models import Blob
 from tests.records.helpers import PDF, World, deposit_pdf, pro_actor, traces
 
 

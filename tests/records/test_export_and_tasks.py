@@ -7,11 +7,11 @@ from typing import Any
 
 from carnet.accounts.models import User
 from carnet.common import clock as carnet_clock
-from carnet.common.worker import CYCLE_TASKS
-from carnet.config.tasks import load_tasks
+from carnet.config.worker import CYCLE_TASKS
 from carnet.records.export import section_documents
 from carnet.spaces.export import ExportContext
 from carnet.spaces.models import ExportRequest
+from carnet.tasks import load_tasks
 from tests.records.helpers import PDF, World, add_parent, deposit_pdf, make_world
 
 

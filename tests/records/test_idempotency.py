@@ -16,10 +16,11 @@ import pytest
 from django.test import Client
 
 from carnet.common.actors import Actor
-from carnet.config.tasks import load_tasks
 from carnet.records.erasure import erase_records
-from carnet.records.models import Blob, DepositKey, Document, DocumentStatus
+from carnet.records.models import DepositKey, Document, DocumentStatus
 from carnet.spaces.erasure import ErasureContext
+from carnet.tasks import load_tasks
+from carnet.vault.models import Blob
 from tests.api.conftest import bearer, get_token, make_oauth_client
 from tests.factories import OrganisationFactory
 from tests.fhir.helpers import FHIR, bundle

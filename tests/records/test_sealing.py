@@ -17,10 +17,11 @@ from django.test.utils import CaptureQueriesContext
 
 from carnet.common import clock
 from carnet.profile.models import Allergy
-from carnet.records import keyring
-from carnet.records.blobstore import IntegrityFailure, KeyDestroyed, patient_data_key, patient_key_destroy
-from carnet.records.models import Document, PatientKey
-from carnet.records.sealing import seal_for
+from carnet.records.models import Document
+from carnet.vault import keyring
+from carnet.vault.blobstore import IntegrityFailure, KeyDestroyed, patient_data_key, patient_key_destroy
+from carnet.vault.models import PatientKey
+from carnet.vault.sealing import seal_for
 from tests.records.helpers import World, deposit_pdf, new_person
 
 CANARY = "CANARY-SEAL-7f3a9c"

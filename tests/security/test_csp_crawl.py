@@ -20,7 +20,7 @@ import pytest
 from django.test import Client
 
 from carnet.accounts.models import User
-from carnet.common import demo
+from carnet.demo import population as demo_population
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +131,7 @@ def check(pages: dict[str, Any]) -> list[str]:
 @pytest.fixture
 def population(settings: Any) -> None:
     settings.CARNET_DEMO = True  # the demo outbox page is crawled too
-    demo.load()
+    demo_population.load()
 
 
 def _client(username: str) -> Client:

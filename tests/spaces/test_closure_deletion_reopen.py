@@ -8,9 +8,9 @@ import pytest
 
 from carnet.common.errors import DomainError
 from carnet.notifications.models import OutboxMessage
-from carnet.records.blobstore import KeyDestroyed, blob_get, blob_put
 from carnet.spaces import services
 from carnet.spaces.models import DeletionStatus, HealthSpace, SpaceStatus
+from carnet.vault.blobstore import KeyDestroyed, blob_get, blob_put
 from tests.factories import DelegationFactory, PatientUserFactory
 
 from .conftest import PASSWORD, assert_traced, caregiver_actor, patient_actor, representative_actor, space_of

@@ -13,10 +13,10 @@ from fhir.resources.R4B.patient import Patient
 from pypdf import PdfReader
 
 from carnet.common.errors import DomainError
-from carnet.records.blobstore import blob_get
 from carnet.spaces import export as export_module
 from carnet.spaces import services
 from carnet.spaces.models import ExportRequest, ExportStatus
+from carnet.vault.blobstore import blob_get
 from tests.factories import DelegationFactory, PatientUserFactory
 
 from .conftest import PASSWORD, assert_traced, caregiver_actor, patient_actor, space_of
@@ -102,6 +102,33 @@ def test_sections_can_be_plugged_in(holder, monkeypatch) -> None:
     archive = _archive(_ready_export(holder))
     assert json.loads(archive.read("donnees.json"))["documents"] == [{"titre": "exemple"}]
     assert archive.read("documents/index.txt") == b"1"
+
+
+def test_the_packages_above_add_their_sections_in_a_fixed_order(holder) -> None:
+    """spaces imports none of them: accounts (devices, right after the delegations), records (documents)
+    and profile (IPS summary) register their sections at start-up; the archive lists them in that order."""
+    data = json.loads(_archive(_ready_export(holder)).read("donnees.json"))
+    assert data["sections"] == [
+        "section_identity",
+        "section_space",
+        "section_delegations",
+        "section_devices",
+        "section_history",
+        "section_documents",
+        "export_section_ips",
+    ]
+    assert data["appareils"] == {"nombre": 0}
+
+
+def test_a_section_can_be_placed_after_another(holder, monkeypatch) -> None:
+    def extra(ctx: export_module.ExportContext) -> None:
+        ctx.data["extra"] = True
+
+    monkeypatch.setattr(export_module, "SECTIONS", [*export_module.SECTIONS])
+    export_module.register_section(extra, after=export_module.section_identity)
+    export_module.register_section(extra, after=export_module.section_history)  # twice: harmless
+    names = [s.__name__ for s in export_module.SECTIONS]
+    assert names[:2] == ["section_identity", "extra"] and names.count("extra") == 1
 
 
 def test_export_is_refused_to_a_caregiver(holder) -> None:

@@ -12,10 +12,10 @@ from django.db import transaction
 from carnet.audit.hooks import register_hidden_objects_provider, unregister_hidden_objects_provider
 from carnet.audit.services import trace
 from carnet.common.actors import Actor, ActorKind
-from carnet.records.blobstore import blob_get
 from carnet.spaces.models import ExportRequest
 from carnet.spaces.services import export_request, space_activate, space_inform
 from carnet.spaces.tasks import build_export
+from carnet.vault.blobstore import blob_get
 from tests.factories import PatientUserFactory
 
 pytestmark = pytest.mark.django_db

@@ -24,10 +24,10 @@ from carnet.audit.selectors import chain_verify
 from carnet.common import clock as carnet_clock
 from carnet.common.actors import Actor, ActorKind
 from carnet.common.errors import DomainError
-from carnet.records.blobstore import patient_data_key
-from carnet.records.models import PatientKey
 from carnet.spaces import services
 from carnet.spaces.models import DeletionStatus, HealthSpace, SpaceStatus
+from carnet.vault.blobstore import patient_data_key
+from carnet.vault.models import PatientKey
 from tests.factories import PATIENT_PASSWORD, PatientUserFactory
 
 pytestmark = pytest.mark.django_db

@@ -177,7 +177,7 @@ def test_run_deadlines_command_prints_the_counts(db, clock) -> None:
 
 def test_deadlines_task_is_registered() -> None:
     """The worker runs "spaces.apply_deadlines", "spaces.build_export" and "spaces.build_pending_exports"."""
-    from carnet.config.tasks import load_tasks
+    from carnet.tasks import load_tasks
 
     assert {"spaces.apply_deadlines", "spaces.build_export", "spaces.build_pending_exports"} <= set(
         load_tasks()

@@ -15,7 +15,7 @@ from fhir.resources.R4B.capabilitystatement import CapabilityStatementRestResour
 from fhir.resources.R4B.immunization import Immunization
 
 from carnet.audit.models import Trace
-from carnet.fhir.profile_views import DOCUMENTATION, PROFILE_TYPES, profile_capability_resources
+from carnet.fhir.profile_types import DOCUMENTATION, PROFILE_TYPES, profile_capability_resources
 from carnet.profile.models import Disease
 from carnet.profile.vitals.models import Vaccination
 from tests.api.conftest import bearer

@@ -19,9 +19,9 @@ from carnet.common.errors import NotFoundOrForbidden
 from carnet.profile import ips
 from carnet.profile.models import Allergy, Disease, Treatment
 from carnet.profile.vitals.models import Measurement, Vaccination
-from carnet.records.blobstore import blob_get
 from carnet.spaces import export as export_module
 from carnet.spaces import services as space_services
+from carnet.vault.blobstore import blob_get
 from tests.records.helpers import pro_actor
 from tests.summary.conftest import Filled
 

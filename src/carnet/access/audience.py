@@ -14,7 +14,7 @@ gateway would build had that person opened the page himself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from carnet.access import policy
 from carnet.access.facts import (
@@ -27,6 +27,7 @@ from carnet.access.facts import (
     SpaceStatus,
 )
 from carnet.access.gateway import _is_minor, minor_may_ask_secrecy
+from carnet.common import clock
 from carnet.common.actors import ActorKind
 from carnet.identity.models import Person
 
@@ -63,7 +64,7 @@ class Audience:
         conversation: ConversationFacts | None = None,
     ) -> bool:
         """THE policy's answer for ``member`` (a notification is only sent to who may see its object)."""
-        context = replace(RequestContext.current(action), conversation=conversation)
+        context = RequestContext(action=action, now=clock.now(), conversation=conversation)
         return bool(policy.decide(member.facts, self.patient, document, context))
 
 

@@ -435,7 +435,8 @@ BTG_SESSION_DURATION = timedelta(hours=24)
 
 @dataclass(frozen=True)
 class RequestContext:
-    """The circumstances of the request. ``now`` comes from ``carnet.common.clock`` (see ``current``).
+    """The circumstances of the request. ``now`` is read by the caller from ``carnet.common.clock.now()``
+    (ARCHITECTURE invariant 6): the policy receives the time like every other fact, it reads no clock.
 
     ``reason`` is the professional's written justification for an emergency access (R-EM-6);
     ``emergency_started_at`` is when the current BTG/SAMU session was opened (None: opened now).
@@ -454,25 +455,3 @@ class RequestContext:
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
             raise ValueError("RequestContext.now must be timezone-aware")
-
-    @classmethod
-    def current(
-        cls,
-        action: Action | str,
-        *,
-        mode: AccessMode = AccessMode.NORMAL,
-        reason: str = "",
-        emergency_started_at: datetime | None = None,
-        section: str = "",
-    ) -> RequestContext:
-        """A context at ``carnet.common.clock.now()`` (ARCHITECTURE invariant 6)."""
-        from carnet.common import clock
-
-        return cls(
-            action=action,
-            now=clock.now(),
-            mode=mode,
-            reason=reason,
-            emergency_started_at=emergency_started_at,
-            section=section,
-        )

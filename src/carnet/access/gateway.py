@@ -2,14 +2,16 @@
 
 ``access_scope(actor=..., patient_id=...)`` reads, in a handful of queries and once per request, what
 the policy needs about the actor and the patient (``ActorFacts`` + ``PatientFacts``); ``decide(scope,
-document, action)`` then asks ``carnet.access.policy.decide`` with the document's ``DocumentFacts``.
+facts, action)`` then asks ``carnet.access.policy.decide`` with the document's ``DocumentFacts``, which the
+caller built from its own model (``records.facts.document_facts``): the gateway reads the actor's and the
+patient's rows, never a document (``access`` sits below ``records``, docs/architecture.md).
 Selectors and services never decide access themselves: they build a scope and ask.
 
 Identifiers inside the facts (documented in ``docs/subsystems/records.md``):
 
 * a professional is always his ``Professional.public_id`` (never the RPPS, never the user id). The
   incoming ``Actor.id`` of a professional may be his user's public id (web sessions,
-  ``accounts.services.actor_for_user``, resolved through ``Actor.user_id``) or his RPPS (API clients);
+  ``common.users.actor_for_user``, resolved through ``Actor.user_id``) or his RPPS (API clients);
 * an establishment is its ``Organisation.public_id`` (an ``ORGANISATION`` actor's id may be its FINESS
   or its public id);
 * patient-side actors are the acting ``Person.public_id`` (the holder's for ``holder_id``, the delegates'
@@ -22,7 +24,7 @@ checks the justification and the 24 h expiry (R-EM-6).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -37,7 +39,6 @@ from carnet.access.facts import (
     Consent,
     ConsentKind,
     DocumentFacts,
-    DocumentStatus,
     EmergencySetting,
     ForbiddenActorKind,
     PatientFacts,
@@ -57,7 +58,6 @@ from carnet.common import clock
 from carnet.common.actors import Actor, ActorKind
 from carnet.common.rawsql import Columns, fetchall, per_vendor, table
 from carnet.identity.models import Organisation, Person, Professional
-from carnet.records.models import Document
 
 _RELATION_TO_CONSENT = {
     RelationKind.CARE_TEAM: ConsentKind.CARE_TEAM,
@@ -474,33 +474,18 @@ def _blocked(standings: list[ProfessionalStanding], subjects: dict[tuple[str, in
 # Documents and decisions
 
 
-def document_facts(document: Document) -> DocumentFacts:
-    """The policy's view of a ``records.Document`` (author public ids need ``select_related``)."""
-    codes = frozenset(document.confidentiality or ["N"])
-    author_pro, author_org = document.author_professional, document.author_organisation
-    return DocumentFacts(
-        document_id=str(document.public_id),
-        type_code=document.type_code,
-        class_code=document.class_code,
-        confidentiality=codes,
-        author_professional_id=str(author_pro.public_id) if author_pro is not None else "",
-        author_organisation_id=str(author_org.public_id) if author_org is not None else "",
-        patient_uploaded=document.patient_uploaded,
-        system_document=document.system_document,
-        status=DocumentStatus(document.status),
-        invisible_until=document.invisible_until,
-    )
-
-
 def decide(
     scope: AccessScope,
-    document: Document | DocumentFacts | None,
+    document: DocumentFacts | None,
     action: Action | str,
     *,
     reason: str = "",
 ) -> Decision:
-    """THE decision for one act. Emergency reads need an open session (R-EM-6)."""
-    facts = document_facts(document) if isinstance(document, Document) else document
+    """THE decision for one act. Emergency reads need an open session (R-EM-6).
+
+    ``document``: the facts of the document acted on (``records.facts.document_facts``), or None for an
+    act on the record, a profile section or the agenda. The gateway reads no document itself."""
+    facts = document
     if (
         scope.mode != AccessMode.NORMAL
         and scope.facts.kind == ActorKind.PROFESSIONAL
@@ -511,8 +496,9 @@ def decide(
 
 
 def decide_many(
-    scope: AccessScope, documents: Sequence[Document], action: Action | str = Action.CONSULT
-) -> list[tuple[Document, Decision]]:
+    scope: AccessScope, documents: Sequence[DocumentFacts], action: Action | str = Action.CONSULT
+) -> list[Decision]:
+    """One decision per document, in order (the matrix loaded once)."""
     from carnet.access.matrix import load_matrix
 
     if (
@@ -523,18 +509,10 @@ def decide_many(
         denied = Decision(
             False, NO_SESSION_RULE, "no open emergency session for this professional and patient"
         )
-        return [(doc, denied) for doc in documents]
+        return [denied for _doc in documents]
     matrix = load_matrix()
     context = scope.context(action)
-    return [
-        (doc, policy.decide(scope.facts, scope.patient, document_facts(doc), context, matrix=matrix))
-        for doc in documents
-    ]
-
-
-def filter_documents(scope: AccessScope, documents: Iterable[Document]) -> list[Document]:
-    """The documents the scope's actor may consult, in order (one policy decision each)."""
-    return [doc for doc, decision in decide_many(scope, list(documents)) if decision]
+    return [policy.decide(scope.facts, scope.patient, doc, context, matrix=matrix) for doc in documents]
 
 
 def record_decision(scope: AccessScope) -> Decision:
@@ -548,11 +526,10 @@ def record_decision(scope: AccessScope) -> Decision:
     return decide(scope, _ENTRY_PROBE, Action.CONSULT)
 
 
-def is_authors_read(scope: AccessScope, document: Document | DocumentFacts) -> bool:
+def is_authors_read(scope: AccessScope, document: DocumentFacts) -> bool:
     """Does the actor read ``document`` as its author (professional or establishment, R-MASK-1)? Such a
     read is no access to the patient's data by someone new: it sends no first-access notice (R-AC-14)."""
-    facts = document_facts(document) if isinstance(document, Document) else document
-    return policy.is_author(scope.facts, facts)
+    return policy.is_author(scope.facts, document)
 
 
 def emergency_entry_decision(scope: AccessScope, *, reason: str, started_at: datetime) -> Decision:

@@ -26,7 +26,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from carnet.records.sealing import SealedTextField
+from carnet.vault.sealing import SealedTextField
 
 
 class RelationKind(models.TextChoices):

@@ -42,8 +42,8 @@ from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.identity.models import Organisation, Person, Professional
 from carnet.notifications.models import Channel, ResourceType
 from carnet.notifications.services import notify
-from carnet.records import messages as _messages  # noqa: F401  (registers the e-mail templates)
-from carnet.records.models import Document
+
+from . import messages as _messages  # noqa: F401  (registers the e-mail templates)
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
@@ -173,12 +173,12 @@ def professional_read_recorded(
     scope: AccessScope,
     decisions: Iterable[Decision],
     *,
-    documents: Sequence[Document | DocumentFacts | None] | None = None,
+    documents: Sequence[DocumentFacts | None] | None = None,
 ) -> None:
     """Call inside the read's transaction after tracing an allowed read by a professional.
 
-    ``documents``: what each decision was about, in the same order (None, or omitted, for a profile
-    section or the vaccinations: no author, nothing hidden).
+    ``documents``: the facts of what each decision was about, in the same order (None, or omitted, for a
+    profile section or the vaccinations: no author, nothing hidden).
 
     * First access (R-AC-14, R-NOT-1): the first allowed read by a professional new to this patient of
       something he did not write himself (a read as author or as the author's establishment, R-MASK-1,
@@ -187,7 +187,7 @@ def professional_read_recorded(
       to his médecin traitant per emergency session (R-EM-3).
     """
     decided = list(decisions)
-    about: list[Document | DocumentFacts | None] = (
+    about: list[DocumentFacts | None] = (
         list(documents) if documents is not None else [None] * len(decided)
     )
     allowed = [(d, doc) for d, doc in zip(decided, about, strict=True) if d]
@@ -216,11 +216,10 @@ def professional_read_recorded(
         _notify_emergency(scope, scope.session)
 
 
-def _visible_to_all(document: Document | DocumentFacts | None) -> bool:
+def _visible_to_all(facts: DocumentFacts | None) -> bool:
     """Would every patient-side viewer see what was read (no R-MIN-5, no unreleased R-MASK-6 code)?"""
-    if document is None:
+    if facts is None:
         return True
-    facts = gateway.document_facts(document) if isinstance(document, Document) else document
     return not (facts.is_invisible_to_legal_representatives or facts.is_invisible_to_patient_at(clock.now()))
 
 

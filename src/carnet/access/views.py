@@ -41,11 +41,11 @@ from carnet.access.models import (
     ProfessionalStanding,
     RelationKind,
 )
-from carnet.accounts.services import actor_for_user
 from carnet.common import clock
 from carnet.common.actors import Actor
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.common.permissions import patient_required, professional_required
+from carnet.common.users import actor_for_user
 from carnet.identity.codes import professions
 from carnet.identity.models import Organisation, Person, Professional
 from carnet.identity.selectors import professional_by_rpps

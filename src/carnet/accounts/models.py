@@ -8,11 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class Role(models.TextChoices):
-    PATIENT = "PATIENT", _("Usager")
-    PROFESSIONAL = "PROFESSIONAL", _("Professionnel de santé")
-    OPERATOR = "OPERATOR", _("Opérateur")
+from carnet.common.roles import Role
 
 
 class OtpChannel(models.TextChoices):

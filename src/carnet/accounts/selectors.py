@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 from carnet.spaces.models import HealthSpace, ProvisionalCode, SpaceStatus
@@ -18,6 +21,14 @@ def devices_for_user(user: User) -> QuerySet[Device]:
     return Device.objects.filter(user=user, revoked_at__isnull=True, ended_at__isnull=True).order_by(
         "-last_seen_at"
     )
+
+
+def settings_devices(request: HttpRequest, acting: Any, credentials: bool) -> dict[str, Any]:
+    """The devices part of the space's settings page (``spaces.views.register_settings_part``): the
+    logged-in user's own devices, when the page may show his credentials (never for a helped person)."""
+    if not credentials or not isinstance(request.user, User):
+        return {}
+    return {"devices": devices_for_user(request.user), "devices_included": True}
 
 
 def device_get_for_user(*, user: User, public_id: str) -> Device | None:

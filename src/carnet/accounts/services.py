@@ -25,9 +25,11 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from carnet.audit.services import trace
-from carnet.common import clock
-from carnet.common.actors import Actor, ActorKind
+from carnet.common import clock, throttle
+from carnet.common.actors import Actor
+from carnet.common.device_hooks import device_ended
 from carnet.common.errors import DomainError, NotFoundOrForbidden
+from carnet.common.users import actor_for_user
 from carnet.identity.hashing import vitale_matches
 from carnet.identity.models import Person, Professional
 from carnet.notifications.services import notify
@@ -35,9 +37,8 @@ from carnet.spaces import codes as space_codes
 from carnet.spaces.models import HealthSpace, ProvisionalCode, SpaceStatus
 from carnet.spaces.services import provisional_code_find, provisional_code_is_expired, space_activate
 
-from . import selectors, throttle
+from . import selectors
 from .crypto import secret_decrypt, secret_encrypt
-from .device_hooks import device_ended
 from .models import Device, LoginChallenge, OtpChannel, Role, User
 from .useragent import device_label
 from .validators import validate_username
@@ -78,24 +79,6 @@ def _lockout_delta() -> timedelta:
 
 def _refused_try_later(message: Any, code: str, field: str | None = None) -> DomainError:
     return DomainError(f"{message} {TRY_LATER}", code=code, field=field)
-
-
-def actor_for_user(user: User) -> Actor:
-    """The actor of a user's own acts (his traces show his name, never health data)."""
-    if user.role == Role.PATIENT and user.person is not None:
-        person = user.person
-        return Actor(
-            ActorKind.PATIENT,
-            str(user.public_id),
-            label=person.display_name,
-            user_id=user.pk,
-            person_id=person.pk,
-        )
-    if user.role == Role.PROFESSIONAL and user.professional is not None:
-        return Actor(
-            ActorKind.PROFESSIONAL, str(user.public_id), label=user.professional.display_name, user_id=user.pk
-        )
-    return Actor(ActorKind.OPERATOR, str(user.public_id), label=str(_("Opérateur")), user_id=user.pk)
 
 
 def patient_chain_of(user: User) -> int | None:

@@ -10,7 +10,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from carnet.records.sealing import SealedTextField
+from carnet.vault.sealing import SealedTextField
 
 
 class AppointmentKind(models.TextChoices):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from carnet.config.tasks import task
+from carnet.tasks import task
 
 from .services import appointment_reminders_send
 

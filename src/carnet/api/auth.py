@@ -15,8 +15,8 @@ from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from carnet.accounts.models import Role, User
-from carnet.accounts.services import actor_for_user
 from carnet.common.actors import Actor, ActorKind
+from carnet.common.users import actor_for_user
 from carnet.identity.models import Organisation, Person
 
 from .services import SCOPE_DOCUMENTS, ApiPrincipal, token_authenticate

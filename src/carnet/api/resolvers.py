@@ -107,7 +107,7 @@ def organisation_by_public_id(value: object) -> Organisation:
 def professional_of_user(user: User | None) -> Professional | None:
     """The calling professional's directory entry with its access qualification, read ONCE per request.
 
-    The row is set on ``user.professional`` so ``accounts.services.actor_for_user`` uses it instead of
+    The row is set on ``user.professional`` so ``common.users.actor_for_user`` uses it instead of
     loading it again, and it carries ``user`` as its cached ``account``: ``access.gateway.access_scope``
     (given ``professional=``) checks that link without a query. Not a policy: ``None`` for anyone else,
     and the gateway still resolves and checks the actor itself.

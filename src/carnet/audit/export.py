@@ -54,7 +54,7 @@ def history_export(
     this viewer. Entries about an object in ``hidden_object_ids`` (R-MASK-6 ``INVISIBLE_PATIENT`` before
     release, R-MIN-5 ``INVISIBLE_REPRESENTANTS_LEGAUX`` for a legal representative, confidential
     conversations) are **absent**. Raises ``LogIntegrityError`` (nothing written) when the stored log no
-    longer matches its last signed head. The caller has asked ``access`` first (``history_access``).
+    longer matches its last signed head. The caller has asked ``access`` first (``history.selectors.history_access``).
     """
     trace(
         actor=actor,

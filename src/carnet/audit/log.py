@@ -31,6 +31,7 @@ from .hooks import ContentUnavailable, SealedContentAltered
 from .models import LogHash, LogLeaf, LogQueue, Trace, TreeHead
 from .services import leaf_content, log_origin, public_key_b64, sign, signing_key_id
 from .verify import head_message, leaf_hash_of, leaf_index_message, leaf_text, sct_message, verify_signature
+from .witness_file import witness_file_latest_size
 
 log = logging.getLogger("carnet.audit.log")
 
@@ -106,8 +107,6 @@ def check_head_state(head: TreeHead | None) -> None:
 
 
 def _check_witness_file(size: int) -> None:
-    from .witnessing import witness_file_latest_size
-
     seen = witness_file_latest_size()
     if seen is not None and seen > size:
         raise LogIntegrityError(f"the witness file has seen a head of size {seen}, the database only {size}")
@@ -218,7 +217,7 @@ def log_sequence(*, limit: int | None = None) -> TreeHead | None:
         if not leaves:
             return head
         latest = sign_head(size, merkle.tree_hash(size, read))
-        from carnet.config.tasks import enqueue
+        from carnet.tasks import enqueue
 
         enqueue("audit.witness_push")  # after commit: the head goes to the witnesses
         return latest

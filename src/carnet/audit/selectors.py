@@ -1,9 +1,7 @@
 """Reads over traces: the patient's "Historique d'activité" (R-TR-3) and verification of a stored chain.
 
-* ``history_access(acting)`` asks ``access`` whether the viewer may see the history (invariant 1,
-  ``Action.VIEW_TRACES``, R-TR-2): the holder yes, a minor's legal representative yes, a caregiver **no**
-  (the policy's ``_CAREGIVER_FORBIDDEN``: R-DEL-2 lets him consult documents but not manage or audit
-  the holder's sharing), anyone else no.
+* Who may see a history is asked of ``access`` by the pages, above ``audit`` (``history.selectors``,
+  R-TR-2): what reaches this module is an answer, never a decision to make.
 * ``history_for_viewer(...)`` is the one query behind every history page: filtered, paginated (100),
   newest first, with the ``hidden_object_ids`` hook applied **in the query** (never after).
 * ``chain_verify(patient_id)`` checks one patient's entries in the transparency log
@@ -15,18 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from carnet.access.facts import Action, ActorFacts, PatientFacts, RequestContext
-from carnet.access.facts import SpaceStatus as PolicySpaceStatus
-from carnet.access.policy import Decision, decide
-from carnet.common import clock
 from carnet.common.actors import ActorKind
 
 from .checks import patient_log_verify
@@ -55,44 +47,6 @@ _LINKABLE_ACTORS = frozenset({ActorKind.PROFESSIONAL, ActorKind.ORGANISATION})
 def traces_for_patient(patient_id: int) -> QuerySet[Trace]:
     """A patient's traces in the order they were written (invariant 8: filtered on ``patient_id``)."""
     return Trace.objects.filter(patient_id=patient_id).order_by("id")
-
-
-# --------------------------------------------------------------------------------------------------
-# Who may see a history (R-TR-2) — asks the one policy
-# --------------------------------------------------------------------------------------------------
-
-
-def history_access(acting: Any) -> Decision:
-    """``access.decide(..., VIEW_TRACES)`` for a ``spaces.acting.ActingContext`` over ``acting.subject``."""
-    from carnet.spaces.models import Delegation, DelegationKind, DelegationStatus, HealthSpace
-
-    subject = acting.subject
-    space = HealthSpace.objects.filter(person=subject).only("status").first()
-    account = getattr(subject, "account", None)
-    is_minor = clock.age_on(subject.birth_date, clock.today()) < settings.CARNET_MAJORITY_AGE
-    representatives: set[str] = set()
-    caregivers: set[str] = set()
-    rows = Delegation.objects.filter(subject=subject, status=DelegationStatus.ACCEPTED).select_related(
-        "delegate__account"
-    )
-    for delegation in rows:
-        delegate_account = getattr(delegation.delegate, "account", None)
-        if delegate_account is None:
-            continue
-        if delegation.kind == DelegationKind.LEGAL_REPRESENTATION and is_minor:  # R-MIN-7
-            representatives.add(str(delegate_account.public_id))
-        elif delegation.kind == DelegationKind.CAREGIVING:
-            caregivers.add(str(delegate_account.public_id))
-    patient = PatientFacts(
-        patient_id=str(subject.pk),
-        holder_id=str(account.public_id) if account is not None else "",
-        space_status=PolicySpaceStatus(space.status) if space is not None else PolicySpaceStatus.DELETED,
-        is_minor=is_minor,
-        legal_representative_ids=frozenset(representatives),
-        caregiver_ids=frozenset(caregivers),
-    )
-    actor = ActorFacts(kind=acting.actor.kind, id=str(acting.actor.id))
-    return decide(actor, patient, None, RequestContext.current(Action.VIEW_TRACES))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -240,7 +194,7 @@ def history_for_viewer(
       establishments only).
     * ``page`` — 1-based; anything invalid or out of range gives the nearest valid page.
 
-    The caller has asked ``access`` first (``history_access``): this selector filters, it does not
+    The caller has asked ``access`` first (``history.selectors.history_access``): this selector filters, it does not
     decide who may see a history.
     """
     qs = history_queryset(

@@ -1,10 +1,10 @@
-"""Background work of the audit app (run by ``carnet worker`` each cycle, see ``common/worker.py``)."""
+"""Background work of the audit app (run by ``carnet worker`` each cycle, see ``config/worker.py``)."""
 
 from __future__ import annotations
 
 import logging
 
-from carnet.config.tasks import task
+from carnet.tasks import task
 
 from .checks import log_check_if_due
 from .log import LogIntegrityError, log_sequence

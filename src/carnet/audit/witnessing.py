@@ -23,7 +23,6 @@ import logging
 import os
 import urllib.error
 import urllib.request
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +31,7 @@ from . import merkle
 from .log import consistency_proofs, head_bytes, head_dict, latest_head
 from .models import TreeHead, WitnessCosignature
 from .verify import cosignature_message, key_id_of, verify_signature
+from .witness_file import witness_file, witness_file_heads
 
 log = logging.getLogger("carnet.audit.witness")
 
@@ -45,24 +45,6 @@ def _setting(name: str) -> str:
 # --------------------------------------------------------------------------------------------------
 # The append-only file
 # --------------------------------------------------------------------------------------------------
-
-
-def witness_file() -> Path | None:
-    path = _setting("CARNET_AUDIT_WITNESS_FILE")
-    return Path(path) if path else None
-
-
-def witness_file_heads() -> list[dict[str, Any]]:
-    path = witness_file()
-    if path is None or not path.exists():
-        return []
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
-def witness_file_latest_size() -> int | None:
-    heads = witness_file_heads()
-    return int(heads[-1]["size"]) if heads else None
 
 
 def _file_append(head: TreeHead) -> bool:

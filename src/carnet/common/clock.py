@@ -7,7 +7,7 @@ Production reads the system time. Tests (and the demo's "time travel" command) f
 
 Never call ``datetime.now()`` or ``timezone.now()`` in domain code: call ``clock.now()``.
 
-**Demo time travel** (``carnet demo-clock``, ``/demo/horloge/``; ``carnet.common.demo_clock``): in demo
+**Demo time travel** (``carnet demo-clock``, ``/demo/horloge/``; ``carnet.demo.time_travel``): in demo
 mode only (``CARNET_DEMO``), the system time is shifted by an offset kept in ``DATA_DIR/demo-clock.json``,
 so the web server, ``carnet worker`` and every command of that data directory see the same demo time.
 Each process re-reads the file at most once a second (``DEMO_CLOCK_RECHECK_SECONDS``); outside demo mode

@@ -10,7 +10,7 @@ from .cache import FALLBACK_TABLE
 class CacheFallbackEntry(models.Model):
     """A row of the database cache (``CACHES["database"]``, ``carnet.common.cache``): the columns
     ``createcachetable`` would make, created by a migration so that every deployment has them. Keys
-    are keyed hashes (``accounts.throttle.hashed``), values timestamps and counts: no personal data."""
+    are keyed hashes (``common.throttle.hashed``), values timestamps and counts: no personal data."""
 
     cache_key = models.CharField(max_length=255, primary_key=True)
     value = models.TextField()

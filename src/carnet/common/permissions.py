@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponseBase
 
-from carnet.accounts.models import Role
+from carnet.common.roles import Role
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponseBase])
 
@@ -33,7 +33,7 @@ def user_has_role(request: HttpRequest, *roles: str) -> bool:
 
 
 def role_required(*roles: str) -> Callable[[ViewFunc], ViewFunc]:
-    """Gate a view on ``request.user.role`` (values of ``accounts.models.Role``)."""
+    """Gate a view on ``request.user.role`` (values of ``common.roles.Role``)."""
     if not roles:
         raise ValueError("role_required() needs at least one role")
     unknown = set(roles) - set(Role.values)

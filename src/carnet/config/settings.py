@@ -102,6 +102,9 @@ INSTALLED_APPS = [
     "carnet.profile.vitals",
     "carnet.agenda",
     "carnet.pwa",
+    "carnet.history",
+    "carnet.demo",
+    "carnet.config",
 ]
 
 MIDDLEWARE = [
@@ -116,7 +119,7 @@ MIDDLEWARE = [
     "carnet.accounts.middleware.AuthenticationMiddleware",
     "carnet.accounts.middleware.DeviceMiddleware",
     "carnet.pwa.middleware.DeviceEndMiddleware",  # a logged-out or revoked device clears its offline copy
-    "carnet.records.keyring.KeyScopeMiddleware",  # unwrapped patient keys live one request (ADR 0008)
+    "carnet.vault.keyring.KeyScopeMiddleware",  # unwrapped patient keys live one request (ADR 0008)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -11,7 +11,7 @@ urlpatterns = [
     path("", include("carnet.spaces.urls")),
     path("", include("carnet.accounts.urls")),
     path("", include("carnet.spaces.urls_delegation")),
-    path("", include("carnet.audit.urls")),
+    path("", include("carnet.history.urls")),
     path("", include("carnet.backoffice.urls_public")),
     path("", include("carnet.records.urls")),
     path("", include("carnet.messaging.urls")),
@@ -24,8 +24,8 @@ urlpatterns = [
     path("backoffice/", include("carnet.backoffice.urls")),
     path("", include("carnet.notifications.urls_space")),
     path("", include("carnet.pwa.urls")),
-    path("demo/", include("carnet.notifications.urls")),
-    path("demo/", include("carnet.common.urls_demo")),
+    path("demo/", include(("carnet.demo.urls_outbox", "notifications"))),
+    path("demo/", include("carnet.demo.urls")),
 ]
 
 handler404 = "carnet.common.views.not_found"

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.conf import settings
 
+from .profile_types import profile_capability_resources
+
 SEARCH_PARAMS = [
     ("patient", "reference", "Patient public id (GET) — never the INS in a URL"),
     ("patient.identifier", "token", "INS system|value: POST DocumentReference/_search only"),
@@ -66,7 +68,5 @@ def capability_statement() -> dict[str, Any]:
 
 def _profile_resources() -> list[dict[str, Any]]:
     """The profile types ``fhir.profile_views`` serves today: only those an establishment may read under the
-    matrix in force (imported late: that module imports this one)."""
-    from carnet.fhir.profile_views import profile_capability_resources
-
+    matrix in force (``profile_types``)."""
     return profile_capability_resources()

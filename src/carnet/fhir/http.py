@@ -1,7 +1,7 @@
 """The HTTP contract every FHIR endpoint keeps, before its view runs (FHIR R4 "RESTful API" §3.1.0):
 
 * methods: anything but the endpoint's own answers ``405`` with an OperationOutcome and ``Allow``;
-* CSRF: exempt. The facade authenticates OAuth2 bearer tokens only (``fhir.views._authenticate`` reads the
+* CSRF: exempt. The facade authenticates OAuth2 bearer tokens only (``fhir.clients.authenticate`` reads the
   ``Authorization`` header and nothing else; no view reads ``request.user`` or the session), so a browser's
   cookies can never act here and there is nothing for a CSRF token to protect (docs/subsystems/api.md);
 * response format: ``_format`` (which overrides ``Accept``, as FHIR says) or ``Accept`` must allow JSON

@@ -28,82 +28,13 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 
-from carnet.access import policy
-from carnet.access.facts import (
-    Action,
-    ActorFacts,
-    Consent,
-    ConsentKind,
-    PatientFacts,
-    RequestContext,
-    SpaceStatus,
-)
-from carnet.common.actors import ActorKind
 from carnet.common.errors import NotFoundOrForbidden
 from carnet.profile import ips
 
+from .clients import BadSearch, authenticate, not_found, search_patient
 from .http import fhir_endpoint
+from .profile_types import served_types
 from .responses import fhir_response, operation_outcome
-from .views import _authenticate, _BadSearch, _not_found, _search_patient
-
-PROFILE_TYPES = tuple(ips.PROFILE_RESOURCE_TYPES)
-TYPE_PATTERN = "|".join(PROFILE_TYPES)
-
-# What each type holds (CapabilityStatement ``rest.resource.documentation``).
-DOCUMENTATION = {
-    "AllergyIntolerance": "Allergies and intolerances of the holder's medical profile (section ALLERGIES). "
-    "R-PML-1: they reach professionals only through a saved profile summary (DOCPAT08).",
-    "MedicationStatement": "Current and past treatments of the holder's medical profile (section "
-    "TREATMENTS). R-PML-1: they reach professionals only through a saved profile summary (DOCPAT08).",
-    "Condition": "Diseases and long-term conditions of the holder's medical profile (section DISEASES). "
-    "R-PML-1: they reach professionals only through a saved profile summary (DOCPAT08).",
-    "Immunization": "The holder's vaccinations, entered by him or by professionals (R-PML-1: shared with "
-    "authorised professionals). Read under the matrix cell of the 'Note de vaccination' (J07 87273-9), the "
-    "holder's consent and blocking, like a document (R-MAT-1, R-AC-11/12, R-BLK-2); every read is traced.",
-    "Observation": "Measures the holder records: weight, height, blood pressure, heart rate... (category "
-    "vital-signs, LOINC codes). R-PML-1: they reach professionals only through a saved profile summary.",
-}
-_PROBE = "capability-probe"
-
-
-def establishment_may_read(resource_type: str) -> policy.Decision:
-    """The policy's answer for the most favourable establishment (consent, not blocked, activated space,
-    normal mode) reading this type's section today: the facade serves the type only if it allows."""
-    actor = ActorFacts(kind=ActorKind.ORGANISATION, id=_PROBE, organisation_id=_PROBE)
-    patient = PatientFacts(
-        patient_id=_PROBE,
-        holder_id=f"{_PROBE}-holder",
-        space_status=SpaceStatus.ACTIVATED,
-        consents=(Consent(subject_id=_PROBE, kind=ConsentKind.CARE_TEAM),),
-    )
-    section = str(ips.PROFILE_RESOURCE_TYPES[resource_type])
-    context = RequestContext.current(Action.PROFILE_READ, section=section)
-    return policy.decide(actor, patient, None, context)
-
-
-def served_types() -> list[str]:
-    """The profile types an establishment may read under today's matrix (see the module docstring)."""
-    return [t for t in PROFILE_TYPES if establishment_may_read(t)]
-
-
-def profile_capability_resources() -> list[dict[str, Any]]:
-    """CapabilityStatement entries of the types served (``fhir.capability`` adds them to ``rest[0].resource``)."""
-    return [
-        {
-            "type": resource_type,
-            "documentation": DOCUMENTATION[resource_type],
-            "interaction": [{"code": "read"}, {"code": "search-type"}],
-            "searchParam": [
-                {"name": "patient", "type": "reference", "documentation": "Patient public id (GET)"},
-                {
-                    "name": "patient.identifier",
-                    "type": "token",
-                    "documentation": f"INS system|value: POST {resource_type}/_search only",
-                },
-            ],
-        }
-        for resource_type in served_types()
-    ]
 
 
 def _served_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -121,15 +52,15 @@ def _served_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 def _searchset(
     request: HttpRequest, resource_type: str, params: QueryDict, *, allow_identifier: bool
 ) -> HttpResponse:
-    principal = _authenticate(request)
+    principal = authenticate(request)
     if isinstance(principal, HttpResponse):
         return principal
     try:
-        patient = _search_patient(params, allow_identifier=allow_identifier)
-    except _BadSearch as exc:
+        patient = search_patient(params, allow_identifier=allow_identifier)
+    except BadSearch as exc:
         return operation_outcome(exc.message, status=400, issue="invalid", expression=exc.expression)
     if patient is None:
-        return _not_found()
+        return not_found()
     resources = ips.fhir_search_for_actor(actor=principal.actor, patient=patient, resource_type=resource_type)
     base = f"{settings.CARNET_BASE_URL}/fhir"
     return fhir_response(
@@ -168,7 +99,7 @@ def profile_search_post(request: HttpRequest, resource_type: str) -> HttpRespons
 @fhir_endpoint("GET")
 def profile_read(request: HttpRequest, resource_type: str, resource_id: str) -> HttpResponse:
     """``GET /fhir/<Type>/<id>``: missing and refused answer the same 404 (the refusal is traced)."""
-    principal = _authenticate(request)
+    principal = authenticate(request)
     if isinstance(principal, HttpResponse):
         return principal
     try:
@@ -176,7 +107,7 @@ def profile_read(request: HttpRequest, resource_type: str, resource_id: str) -> 
             actor=principal.actor, resource_type=resource_type, resource_id=resource_id
         )
     except NotFoundOrForbidden:
-        return _not_found()
+        return not_found()
     return fhir_response(resource)
 
 

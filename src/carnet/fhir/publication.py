@@ -35,9 +35,9 @@ from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.identity.models import Person
 from carnet.records import idempotency
 from carnet.records import services as records
-from carnet.records.blobstore import blob_transaction
 from carnet.records.idempotency import IdempotencyKey
 from carnet.records.models import DepositKeyNamespace, Document
+from carnet.vault.blobstore import blob_transaction
 
 from . import codes
 from .structure import StructureError, check_resource_types

@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from . import profile_views, views
+from .profile_types import TYPE_PATTERN
 
 app_name = "fhir"
 
@@ -17,17 +18,17 @@ urlpatterns = [
     path("Binary/<str:document_id>", views.binary_read, name="binary-read"),
     # Medical profile (issue 4): read/search, then an OperationOutcome for anything else.
     re_path(
-        rf"^(?P<resource_type>{profile_views.TYPE_PATTERN})$",
+        rf"^(?P<resource_type>{TYPE_PATTERN})$",
         profile_views.profile_search,
         name="profile-search",
     ),
     re_path(
-        rf"^(?P<resource_type>{profile_views.TYPE_PATTERN})/_search$",
+        rf"^(?P<resource_type>{TYPE_PATTERN})/_search$",
         profile_views.profile_search_post,
         name="profile-search-post",
     ),
     re_path(
-        rf"^(?P<resource_type>{profile_views.TYPE_PATTERN})/(?P<resource_id>[^/]+)$",
+        rf"^(?P<resource_type>{TYPE_PATTERN})/(?P<resource_id>[^/]+)$",
         profile_views.profile_read,
         name="profile-read",
     ),

@@ -15,8 +15,6 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from carnet.api.bodies import FHIR_JSON_MEDIA_TYPES, BodyRefused, json_body
-from carnet.api.resolvers import patient_by_ins, patient_by_public_id
-from carnet.api.services import SCOPE_DOCUMENTS, ApiPrincipal, token_authenticate
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.identity.models import Person
 from carnet.records import selectors
@@ -24,42 +22,16 @@ from carnet.records.models import Document
 
 from . import codes, dates
 from .capability import capability_statement
+from .clients import BadSearch, authenticate, not_found, search_patient
 from .http import asks_for_fhir_json, fhir_endpoint, refused_body, refuses_raw_content
 from .mapping import STATUS_IN, document_reference
 from .publication import FhirInputError, parse_publication, publish
 from .responses import fhir_response, operation_outcome
 
-NOT_FOUND = _("Ressource introuvable ou non autorisée.")
-_IDENTIFIER_PARAMS = ("patient.identifier", "patient:identifier", "subject.identifier", "identifier")
-
-
-def _authenticate(request: HttpRequest) -> ApiPrincipal | HttpResponse:
-    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
-    principal = token_authenticate(token.strip()) if scheme.lower() == "bearer" else None
-    if principal is None:
-        return operation_outcome(
-            _("Authentification requise (jeton OAuth2)."),
-            status=401,
-            issue="login",
-            WWW_Authenticate='Bearer realm="carnet"',
-        )
-    if SCOPE_DOCUMENTS not in principal.scopes:
-        return operation_outcome(
-            _("Portée (scope) insuffisante."),
-            status=403,
-            issue="forbidden",
-            WWW_Authenticate='Bearer realm="carnet", error="insufficient_scope", scope="documents"',
-        )
-    return principal
-
-
-def _not_found() -> HttpResponse:
-    return operation_outcome(NOT_FOUND, status=404, issue="not-found")
-
 
 def _domain_error(exc: DomainError) -> HttpResponse:
     if isinstance(exc, NotFoundOrForbidden):
-        return _not_found()
+        return not_found()
     return operation_outcome(exc.message, status=422, issue="processing", expression=exc.field or "")
 
 
@@ -73,7 +45,7 @@ def metadata(request: HttpRequest) -> HttpResponse:
 def transaction_endpoint(request: HttpRequest) -> HttpResponse:
     """``POST /fhir/``: ITI-65 Provide Document Bundle. All or nothing (invariant 9). The body is bounded
     (size, nesting) before it is parsed (``carnet.api.bodies``)."""
-    principal = _authenticate(request)
+    principal = authenticate(request)
     if isinstance(principal, HttpResponse):
         return principal
     try:
@@ -126,13 +98,13 @@ def _patient_of_document(document_id: str) -> int | None:
 @fhir_endpoint("GET")
 def document_reference_read(request: HttpRequest, document_id: str) -> HttpResponse:
     """``GET /fhir/DocumentReference/<id>`` (traced ``CONSULT``)."""
-    principal = _authenticate(request)
+    principal = authenticate(request)
     if isinstance(principal, HttpResponse):
         return principal
     patient_id = _patient_of_document(document_id)
     patient = Person.objects.filter(pk=patient_id).first() if patient_id is not None else None
     if patient is None:
-        return _not_found()
+        return not_found()
     try:
         document = selectors.document_get_for_actor(
             actor=principal.actor, patient_id=patient.pk, document_public_id=document_id
@@ -146,12 +118,12 @@ def document_reference_read(request: HttpRequest, document_id: str) -> HttpRespo
 def binary_read(request: HttpRequest, document_id: str) -> HttpResponse:
     """``GET /fhir/Binary/<id>``: the content (traced ``DOWNLOAD``). ``Accept: application/fhir+json`` (or
     ``_format=json``) answers a Binary resource (base64); otherwise the raw bytes with their media type."""
-    principal = _authenticate(request)
+    principal = authenticate(request)
     if isinstance(principal, HttpResponse):
         return principal
     patient_id = _patient_of_document(document_id)
     if patient_id is None:
-        return _not_found()
+        return not_found()
     try:
         document, content = selectors.document_content_for_actor(
             actor=principal.actor, patient_id=patient_id, document_public_id=document_id
@@ -177,18 +149,11 @@ def binary_read(request: HttpRequest, document_id: str) -> HttpResponse:
 # Search
 
 
-class _BadSearch(Exception):
-    def __init__(self, message: Any, expression: str) -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.expression = expression
-
-
 def _date_filters(values: list[str]) -> list[list[dates.DateFilter]]:
     try:
         return dates.parse_all(values)
     except dates.DateSearchError:
-        raise _BadSearch(
+        raise BadSearch(
             _("date : valeur invalide (ex. 2026, ge2026-12, lt2026-12-04T10:00:00+01:00)."), "date"
         ) from None
 
@@ -207,21 +172,21 @@ def _type_matches(document: Document, wanted: list[str]) -> bool:
 
 
 def _search(request: HttpRequest, params: QueryDict, *, allow_identifier: bool) -> HttpResponse:
-    principal = _authenticate(request)
+    principal = authenticate(request)
     if isinstance(principal, HttpResponse):
         return principal
     try:
-        patient = _search_patient(params, allow_identifier=allow_identifier)
+        patient = search_patient(params, allow_identifier=allow_identifier)
         statuses = [s for value in params.getlist("status") for s in value.split(",") if s]
         unknown = [s for s in statuses if s not in STATUS_IN]
         if unknown:
-            raise _BadSearch(_("status : « current » ou « superseded » attendu."), "status")
+            raise BadSearch(_("status : « current » ou « superseded » attendu."), "status")
         types = [t for value in params.getlist("type") for t in value.split(",") if t]
         date_filters = _date_filters(params.getlist("date"))
-    except _BadSearch as exc:
+    except BadSearch as exc:
         return operation_outcome(exc.message, status=400, issue="invalid", expression=exc.expression)
     if patient is None:
-        return _not_found()
+        return not_found()
     try:
         documents = selectors.document_list_for_actor(
             actor=principal.actor, patient_id=patient.pk, include_deprecated=statuses != ["current"]
@@ -253,29 +218,6 @@ def _search(request: HttpRequest, params: QueryDict, *, allow_identifier: bool) 
             ],
         }
     )
-
-
-def _search_patient(params: QueryDict, *, allow_identifier: bool) -> Person | None:
-    identifier_keys = [k for k in _IDENTIFIER_PARAMS if k in params]
-    if identifier_keys and not allow_identifier:
-        raise _BadSearch(
-            _(
-                "Un identifiant de patient ne doit pas figurer dans l'URL : utilisez POST DocumentReference/_search."
-            ),
-            identifier_keys[0],
-        )
-    try:
-        if identifier_keys:
-            system, _sep, value = str(params.get(identifier_keys[0], "")).rpartition("|")
-            if system and system not in codes.INS_SYSTEMS:
-                raise _BadSearch(_("patient.identifier : système INS attendu."), identifier_keys[0])
-            return patient_by_ins(value, system or None)
-        reference = params.get("patient") or params.get("subject") or ""
-        if not reference:
-            raise _BadSearch(_("patient : paramètre obligatoire."), "patient")
-        return patient_by_public_id(reference.removeprefix("Patient/"))
-    except NotFoundOrForbidden:
-        return None
 
 
 @fhir_endpoint("GET")

@@ -23,7 +23,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -38,6 +38,13 @@ from .selectors import name_key
 from .services import Outcome
 
 BATCH_SIZE = 1000
+
+
+class Inform(Protocol):
+    """What informs a newly imported person (``spaces.services.space_inform``)."""
+
+    def __call__(self, *, person: Person, actor: Actor) -> object: ...
+
 
 PERSON_COLUMNS = (
     "ins_matricule",
@@ -350,12 +357,16 @@ def import_persons(
     path: Path | str,
     *,
     report_path: Path | str | None = None,
-    inform: bool = False,
+    inform: Inform | None = None,
     progress: bool = False,
     actor: Actor | None = None,
     on_informed: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Import an insurance register extract (persons), see the module docstring.
+
+    ``inform``: after the import committed, called for each new person, each call its own transaction
+    (``spaces.services.space_inform``: R-LC-1..4, passed by ``carnet import-persons --inform``; identity
+    sits below spaces and does not import it). A ``DomainError`` means "already informed" and is skipped.
 
     Raises ``ImportFileError`` when the file cannot be read or lacks a required column; any other
     exception (or KeyboardInterrupt) aborts the import with nothing written.
@@ -389,16 +400,16 @@ def import_persons(
                 job.seen.close()
         result = job.result
         result.report_path = report_path
-        if inform:  # after the commit: each information is its own transaction (spaces.services)
+        if inform is not None:  # after the commit: each information is its own transaction
             created_ids.seek(0)
-            result.informed = _inform(created_ids, actor=actor, on_informed=on_informed)
+            result.informed = _inform(created_ids, inform, actor=actor, on_informed=on_informed)
     return result
 
 
-def _inform(created_ids: IO[str], *, actor: Actor, on_informed: Callable[[int], None] | None) -> int:
+def _inform(
+    created_ids: IO[str], inform: Inform, *, actor: Actor, on_informed: Callable[[int], None] | None
+) -> int:
     """R-LC-1..4: after the import committed, open the information window of each new person."""
-    from carnet.spaces.services import space_inform  # lazy: spaces depends on identity, not the reverse
-
     informed = 0
     ids: list[int] = []
 
@@ -406,7 +417,7 @@ def _inform(created_ids: IO[str], *, actor: Actor, on_informed: Callable[[int], 
         done = 0
         for person in Person.objects.filter(pk__in=ids).order_by("pk"):
             try:
-                space_inform(person=person, actor=actor)
+                inform(person=person, actor=actor)
             except DomainError:
                 continue  # already has a space
             done += 1

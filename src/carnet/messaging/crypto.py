@@ -1,6 +1,6 @@
 """Message subjects and bodies are health data: sealed with the patient's data key (invariant 4).
 
-AES-256-GCM under ``records.blobstore.patient_data_key(patient_id)`` (the same per-patient key as the
+AES-256-GCM under ``vault.blobstore.patient_data_key(patient_id)`` (the same per-patient key as the
 documents, so destroying it shreds the messages too), a random 96-bit nonce stored in front of the
 ciphertext, and the row's purpose and public id as associated data: a sealed text cannot be moved to
 another message or conversation. Texts are small, so they live in the row (no blob file per message).
@@ -12,7 +12,7 @@ import os
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from carnet.records.blobstore import IntegrityFailure, KeyDestroyed, patient_data_key
+from carnet.vault.blobstore import IntegrityFailure, KeyDestroyed, patient_data_key
 
 __all__ = ["IntegrityFailure", "KeyDestroyed", "seal", "unseal"]
 

@@ -2,7 +2,7 @@
 their messages and attachments.
 
 Every row carries ``patient_id`` (the holder's person id, invariant 8). Subjects and bodies are sealed with
-the patient's data key (``messaging.crypto``); attachments are encrypted blobs of ``records.blobstore``.
+the patient's data key (``messaging.crypto``); attachments are encrypted blobs of ``vault.blobstore``.
 A conversation deleted by the holder's side keeps a tombstone (R-MSG-6): its texts are erased, its
 attachments' blobs deleted, the rows stay so the traces and the professional's side still make sense.
 A minor's conversation may be kept from his legal representatives (``Conversation.confidential_at``,

@@ -42,9 +42,10 @@ from carnet.records import codes as record_codes
 from carnet.records import formats
 from carnet.records import selectors as record_selectors
 from carnet.records import services as record_services
-from carnet.records.blobstore import blob_delete, blob_get, blob_put, blob_transaction
 from carnet.records.minor_secrecy import documents_hide_from_representatives
-from carnet.records.models import Blob, Document
+from carnet.records.models import Document
+from carnet.vault.blobstore import blob_delete, blob_get, blob_put, blob_transaction
+from carnet.vault.models import Blob
 
 from . import notify
 from .crypto import seal, unseal

@@ -47,9 +47,9 @@ from carnet.access.facts import Action
 from carnet.audit.models import Trace
 from carnet.audit.services import trace
 from carnet.common import clock
-from carnet.config.tasks import task
 from carnet.notifications.channels import ChannelUnavailable, unreachable
-from carnet.records.blobstore import blob_get
+from carnet.tasks import task
+from carnet.vault.blobstore import blob_get
 
 from . import services
 from .crypto import unseal

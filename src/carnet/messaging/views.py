@@ -20,10 +20,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carnet.access.facts import Action
-from carnet.accounts.services import actor_for_user
 from carnet.common.actors import Actor
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.common.permissions import patient_required, professional_required
+from carnet.common.users import actor_for_user
 from carnet.identity.models import Person
 from carnet.identity.selectors import person_find_by_ins
 from carnet.records import selectors as record_selectors

@@ -6,7 +6,7 @@ class NotificationsConfig(AppConfig):
     label = "notifications"
 
     def ready(self) -> None:
-        from carnet.accounts.device_hooks import on_device_end
+        from carnet.common.device_hooks import on_device_end
 
         from .push import push_forget_device
 

@@ -106,7 +106,7 @@ def deliver_after_commit(idempotency_key: str) -> None:
     """Deliver this message, and only it, once the current transaction commits (``notify()`` calls it).
 
     Through the task runner: inline in this process, or a Celery task. Rolled back, nothing runs."""
-    from carnet.config.tasks import enqueue
+    from carnet.tasks import enqueue
 
     enqueue("notifications.deliver", keys=[idempotency_key])
 

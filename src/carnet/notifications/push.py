@@ -2,7 +2,7 @@
 
 * **Subscriptions** — ``push_subscribe(user=, device=, subscription=)`` stores the browser's subscription
   (endpoint, ``p256dh``, ``auth``) for that device, replacing an older one; ``push_unsubscribe`` and
-  ``push_forget_device`` (device revoked or logged out, ``accounts.device_hooks``) delete it. An endpoint
+  ``push_forget_device`` (device revoked or logged out, ``common.device_hooks``) delete it. An endpoint
   must be an ``https`` URL on one of ``CARNET_PUSH_SERVICES`` (the browsers' push services): the server
   never posts to an address a user made up.
 * **Queueing** — ``push_queue(...)``, called by ``notify()`` / ``notify_many`` whenever they make an entry
@@ -33,7 +33,7 @@ import os
 import time
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -51,8 +51,12 @@ from carnet.common.errors import DomainError
 from . import vapid
 from .models import Channel, NotificationKind, NotificationPreference, OutboxMessage, PushSubscription
 
-if TYPE_CHECKING:
-    from carnet.accounts.models import Device
+
+class Device(Protocol):
+    """What push needs of an ``accounts.Device`` (accounts sits above notifications: ADR 0009)."""
+
+    pk: Any
+    public_id: Any
 
 log = logging.getLogger("carnet.notifications.push")
 
@@ -184,7 +188,7 @@ def push_unsubscribe(*, actor: Actor, person_id: int, device: Device) -> bool:
 
 
 def push_forget_device(device_id: int) -> None:
-    """A device was revoked or logged out (``accounts.device_hooks``): its subscription goes with it."""
+    """A device was revoked or logged out (``common.device_hooks``): its subscription goes with it."""
     PushSubscription.objects.filter(device_id=device_id).delete()
 
 
@@ -202,9 +206,10 @@ def _dedup(cause_key: str, subscription: PushSubscription) -> str:
 
 
 def _language(person_id: int) -> str:
-    from carnet.accounts.models import User
+    # accounts sits above notifications (ADR 0009): the user model is reached the Django way, by setting.
+    from django.contrib.auth import get_user_model
 
-    language = User.objects.filter(person_id=person_id).values_list("preferred_language", flat=True).first()
+    language = get_user_model().objects.filter(person_id=person_id).values_list("preferred_language", flat=True).first()
     return language if language in {"fr", "en"} else "fr"
 
 

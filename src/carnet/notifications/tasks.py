@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from carnet.config.tasks import task
+from carnet.tasks import task
 
 from .delivery import outbox_deliver_messages, outbox_deliver_pending
 

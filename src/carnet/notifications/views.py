@@ -1,10 +1,4 @@
-"""Pages of the notifications app.
-
-``outbox``: the demo outbox page, what the local e-mail and SMS channels "sent" (demo mode only).
-
-In demo mode the people are fictional and this page is how a visitor reads his one-time codes. It
-answers 404 whenever ``CARNET_DEMO`` is off, so it can never expose real messages, and it is never
-cached. No filter parameter is accepted in the URL (addresses stay out of URLs and logs).
+"""Pages of the notifications app (the demo outbox page is ``carnet.demo.views.outbox``).
 
 ``centre``, ``mark_read``, ``mark_all_read``, ``preferences``: the holder's notification centre
 (R-NOT-3) and e-mail preferences (R-NOT-1), mounted by ``urls_space`` under ``/espace/notifications/``.
@@ -14,13 +8,11 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carnet.common.actors import Actor, ActorKind
@@ -29,7 +21,6 @@ from carnet.common.permissions import patient_required
 from carnet.identity.models import Person
 
 from .forms import PUSH_PREFIX, PreferencesForm
-from .models import DeliveredMessage
 from .selectors import (
     INAPP_PAGE_SIZE,
     inapp_list_for_person,
@@ -38,43 +29,6 @@ from .selectors import (
 )
 from .services import inapp_mark_all_read, inapp_mark_read, preferences_update
 from .switches import always_sent_lines
-
-OUTBOX_SIZE = 50
-
-
-@never_cache
-@require_GET
-def outbox(request: HttpRequest) -> HttpResponse:
-    if not settings.CARNET_DEMO:
-        raise Http404
-    delivered = DeliveredMessage.objects.only(
-        "channel", "address", "subject", "body", "delivered_at"
-    ).order_by("-delivered_at", "-id")[:OUTBOX_SIZE]
-    return render(
-        request,
-        "notifications/outbox.html",
-        {"delivered": delivered, "size": OUTBOX_SIZE, "staff_codes": _demo_staff_codes()},
-    )
-
-
-def _demo_staff_codes() -> list[tuple[str, str]]:
-    """Demo only: the current TOTP code of each enrolled staff account, since visitors have no
-    authenticator app holding the demo secrets."""
-    import pyotp
-
-    from carnet.accounts.crypto import secret_decrypt
-    from carnet.accounts.models import Role, User
-    from carnet.common import clock
-
-    rows: list[tuple[str, str]] = []
-    staff = User.objects.filter(role__in=[Role.PROFESSIONAL, Role.OPERATOR], totp_confirmed=True).order_by(
-        "username"
-    )
-    for user in staff:
-        secret = secret_decrypt(user.totp_secret_encrypted, context=str(user.public_id))
-        rows.append((user.username, pyotp.TOTP(secret).at(clock.now())))
-    return rows
-
 
 # --- the holder's notification centre and preferences (R-NOT-1, R-NOT-3) --------------------------
 

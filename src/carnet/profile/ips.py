@@ -44,7 +44,13 @@ from carnet.common.actors import Actor
 from carnet.common.errors import NotFoundOrForbidden
 
 from .models import Allergy, Disease, PartialDate, Treatment
-from .summary import SUMMARY_SECTIONS, ProfileSnapshot, profile_snapshot_for_actor
+from .summary import (
+    SUMMARY_SECTIONS,
+    ProfileSnapshot,
+    measure_label,
+    measure_text,
+    profile_snapshot_for_actor,
+)
 from .vitals import referential
 from .vitals.models import Measurement, Vaccination
 
@@ -296,8 +302,6 @@ class _SectionRows:
 
 
 def _section_rows(snapshot: ProfileSnapshot) -> dict[str, _SectionRows]:
-    from .summary import measure_label, measure_text
-
     return {
         "allergies": _SectionRows(snapshot.allergies, allergy_intolerance, lambda r: r.name),
         "medications": _SectionRows(
@@ -386,6 +390,12 @@ def ips_for_actor(*, actor: Actor, patient_id: int) -> dict[str, Any]:
         actor=actor, patient_id=patient_id, sections=IPS_PROFILE_SECTIONS, purpose="ips"
     )
     return ips_bundle(snapshot)
+
+
+def export_section_ips(ctx: ExportContext) -> None:
+    """The space export's section (R-LC-25, ``spaces.export.register_section`` in ``ProfileConfig.ready``):
+    the International Patient Summary of the whole profile as ``fhir/ips.json``."""
+    export_ips(ctx)
 
 
 def export_ips(ctx: ExportContext) -> None:

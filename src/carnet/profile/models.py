@@ -30,7 +30,7 @@ from datetime import date
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from carnet.records.sealing import SealedTextField
+from carnet.vault.sealing import SealedTextField
 
 NAME_MAX = 100  # R-PML-3: names 50–100 characters
 COMMENT_MAX = 3000  # R-PML-3

@@ -30,6 +30,7 @@ from carnet.audit.services import trace
 from carnet.common.actors import Actor
 from carnet.common.errors import NotFoundOrForbidden
 from carnet.identity.models import Person
+from carnet.records.facts import document_facts
 from carnet.records.models import Document
 
 from .models import (
@@ -301,7 +302,7 @@ def _directives_document(scope: AccessScope, directives: AdvanceDirectives | Non
         .select_related("author_professional", "author_organisation")
         .first()
     )
-    if document is None or not gateway.decide(scope, document, Action.CONSULT):
+    if document is None or not gateway.decide(scope, document_facts(document), Action.CONSULT):
         return None
     return document
 

@@ -10,9 +10,8 @@
 * ``profile_summary_save``: the same PDF saved into the holder's documents as DOCPAT08 (category
   SYNTH_PML, class 90). That document is what authorised professionals see of the sections they cannot
   read directly (R-PML-1); the records policy (matrix, consent, masking) decides who reads it.
-* Importing this module plugs the International Patient Summary into the space export
-  (``spaces.export.register_section``, ``fhir/ips.json``; see ``profile.ips``); ``ProfileConfig.ready``
-  imports it.
+* The International Patient Summary of the whole profile goes into the space export as ``fhir/ips.json``
+  (``profile.ips.export_section_ips``, registered by ``ProfileConfig.ready``).
 """
 
 from __future__ import annotations
@@ -37,7 +36,6 @@ from carnet.common import clock
 from carnet.common.actors import Actor
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.identity.models import Person
-from carnet.spaces.export import register_section
 
 from .models import (
     AdvanceDirectives,
@@ -61,7 +59,6 @@ from .vitals.models import Measurement, Vaccination
 
 if TYPE_CHECKING:
     from carnet.records.models import Document
-    from carnet.spaces.export import ExportContext
 
 NOT_FOUND = _("Profil introuvable ou action non autorisée.")
 TRACE_ACTION = "PROFILE_SUMMARY"
@@ -603,17 +600,3 @@ def profile_summary_save(
             service_start=clock.today(),
         )
     return document
-
-
-# --------------------------------------------------------------------------------------------------
-# The space export (R-LC-25): ``fhir/ips.json``
-
-
-def export_section_ips(ctx: ExportContext) -> None:
-    """Add the International Patient Summary of the whole profile as ``fhir/ips.json`` (see ``profile.ips``)."""
-    from .ips import export_ips
-
-    export_ips(ctx)
-
-
-register_section(export_section_ips)

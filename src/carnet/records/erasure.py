@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .blobstore import blobs_delete_for_patient
+from carnet.vault.blobstore import blobs_delete_for_patient
+
 from .models import DepositKey, Document
 
 if TYPE_CHECKING:

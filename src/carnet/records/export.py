@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from carnet.common.actors import Actor, ActorKind
 from carnet.common.errors import NotFoundOrForbidden
+from carnet.vault.blobstore import IntegrityFailure, KeyDestroyed, blob_get
 
-from .blobstore import IntegrityFailure, KeyDestroyed, blob_get
 from .selectors import document_list_for_actor
 
 if TYPE_CHECKING:

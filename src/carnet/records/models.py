@@ -1,4 +1,5 @@
-"""Per-patient data keys (ARCHITECTURE invariant 4) and the encrypted blobs they protect."""
+"""The record: DMP documents (SPEC §2) and their deposit keys. Their contents are vault blobs
+(``carnet.vault``: per-patient data keys, encrypted blobs, sealed fields)."""
 
 from __future__ import annotations
 
@@ -7,33 +8,8 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .sealing import SealedTextField
-
-
-class PatientKey(models.Model):
-    """A patient's AES-256 data key, wrapped (AES-GCM) by the master key. Destroying it shreds his blobs."""
-
-    patient_id = models.BigIntegerField(unique=True)
-    wrapped_key = models.BinaryField(null=True)
-    created_at = models.DateTimeField()
-    destroyed_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:  # never the key
-        return f"PatientKey of patient {self.patient_id}"
-
-
-class Blob(models.Model):
-    """An encrypted content stored on disk (embedded) or in object storage (production)."""
-
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    patient_id = models.BigIntegerField(db_index=True)
-    size = models.PositiveBigIntegerField()  # plaintext size
-    sha256 = models.CharField(max_length=64)  # of the plaintext, checked on every read
-    media_type = models.CharField(max_length=100)
-    created_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"Blob {self.public_id}"
+from carnet.vault.models import Blob
+from carnet.vault.sealing import SealedTextField
 
 
 class AuthorKind(models.TextChoices):

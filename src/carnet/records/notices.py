@@ -24,7 +24,6 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from carnet.access import gateway
 from carnet.access.audience import holder_side_audience
 from carnet.access.facts import Action
 from carnet.common import clock
@@ -33,6 +32,7 @@ from carnet.notifications.selectors import inapp_unread_since
 from carnet.notifications.services import notify
 from carnet.notifications.templates_catalogue import MessageTemplate, register
 
+from .facts import document_facts
 from .models import AuthorKind, Document
 
 NEW_DOCUMENT = "record_new_document"
@@ -70,7 +70,7 @@ def new_document_notify(document: Document) -> int:
     if document.author_kind not in EXTERNAL_AUTHORS:
         return 0
     audience = holder_side_audience(document.patient_id)
-    facts = gateway.document_facts(document)
+    facts = document_facts(document)
     since = clock.now() - GROUPING
     given = 0
     for member in audience.members:

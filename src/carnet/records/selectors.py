@@ -30,12 +30,15 @@ from carnet.common.actors import Actor
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.common.rawsql import Columns, column, fetchall, link, per_vendor, table
 from carnet.identity.models import Organisation, Person, Professional
+from carnet.vault import keyring
+from carnet.vault.blobstore import IntegrityFailure, KeyDestroyed, blob_get, unwrap_stored
+from carnet.vault.models import Blob, PatientKey
+from carnet.vault.sealing import attach_key
 
-from . import formats, keyring
-from .blobstore import IntegrityFailure, KeyDestroyed, blob_get, unwrap_stored
+from . import formats
+from .facts import document_facts
 from .hidden import hidden_from_a_patient_side_viewer
-from .models import Blob, Document, DocumentStatus, PatientKey
-from .sealing import attach_key
+from .models import Document, DocumentStatus
 
 NOT_FOUND = _("Document introuvable.")
 
@@ -200,15 +203,16 @@ def document_listing_for_actor(
                 status=None if include_deprecated else DocumentStatus.APPROVED,
                 category=category or None,
             )
-            decisions = gateway.decide_many(scope, documents)
-            allowed = [(doc, decision) for doc, decision in decisions if decision]
+            facts = [document_facts(doc) for doc in documents]
+            decided = zip(documents, facts, gateway.decide_many(scope, facts), strict=True)
+            allowed = [(doc, fact, decision) for doc, fact, decision in decided if decision]
             access = gateway.record_decision(scope)
-            _trace_list(scope, access, allowed)
+            _trace_list(scope, access, [(doc, decision) for doc, _f, decision in allowed])
             if scope.is_professional_side:
                 access_services.professional_read_recorded(
-                    scope, [d for _doc, d in allowed], documents=[doc for doc, _d in allowed]
+                    scope, [d for _doc, _f, d in allowed], documents=[f for _doc, f, _d in allowed]
                 )
-            listing = DocumentListing(documents=[doc for doc, _d in allowed], access=access)
+            listing = DocumentListing(documents=[doc for doc, _f, _d in allowed], access=access)
     if listing is None:  # raised after the commit: the DENY trace stays
         raise NotFoundOrForbidden(NOT_FOUND, code="not_found")
     return listing
@@ -281,13 +285,17 @@ def _load(patient_id: int, document_public_id: uuid.UUID | str) -> Document | No
     return next(iter(_documents(patient_id, public_id=wanted)), None)  # unique
 
 
+def _facts(document: Document | None) -> DocumentFacts | None:
+    return document_facts(document) if document is not None else None
+
+
 def _get(
     scope: AccessScope, patient_id: int, document_public_id: uuid.UUID | str, action: Action
 ) -> tuple[Document | None, Decision]:
     document = _load(patient_id, document_public_id)
     if document is None:
         return None, Decision(False, DEFAULT_DENY, "no such document")
-    return document, gateway.decide(scope, document, action)
+    return document, gateway.decide(scope, document_facts(document), action)
 
 
 def _object_id(document: Document | None) -> str:
@@ -323,7 +331,7 @@ def document_get_for_actor(
         document, decision = _get(scope, patient_id, document_public_id, Action.CONSULT)
         _trace_read(scope, action="CONSULT", decision=decision, object_id=_object_id(document))
         if decision and scope.is_professional_side:
-            access_services.professional_read_recorded(scope, [decision], documents=[document])
+            access_services.professional_read_recorded(scope, [decision], documents=[_facts(document)])
     if document is None or not decision:  # raised after the commit: the DENY trace stays
         raise NotFoundOrForbidden(NOT_FOUND, code="not_found", field="document")
     return document
@@ -365,7 +373,7 @@ def document_content_for_actor(
     shown_inline = document is not None and is_preview(document, preview=preview)
     action = Action.CONSULT if shown_inline else Action.DOWNLOAD
     decision = (
-        gateway.decide(scope, document, action)
+        gateway.decide(scope, document_facts(document), action)
         if document is not None
         else Decision(False, DEFAULT_DENY, "no such document")
     )
@@ -399,7 +407,7 @@ def document_content_for_actor(
             **({"error": error.code} if error is not None else {}),
         )
         if decision and error is None and scope.is_professional_side:
-            access_services.professional_read_recorded(scope, [decision], documents=[document])
+            access_services.professional_read_recorded(scope, [decision], documents=[_facts(document)])
     if document is None or not decision:
         raise NotFoundOrForbidden(NOT_FOUND, code="not_found", field="document")
     if error is not None:

@@ -45,15 +45,16 @@ from carnet.common.text import strip_bidi_controls
 from carnet.identity.models import Organisation
 from carnet.notifications.models import Channel
 from carnet.notifications.services import notify
+from carnet.vault.blobstore import blob_delete, blob_put, blob_transaction
+from carnet.vault.sealing import seal_for
 
 from . import codes, formats, idempotency
 from . import messages as _messages  # noqa: F401  (registers the e-mail templates)
-from .blobstore import blob_delete, blob_put, blob_transaction
+from .facts import document_facts
 from .hidden import hidden_from_a_patient_side_viewer
 from .idempotency import IdempotencyKey
 from .models import AuthorKind, DepositKey, Document, DocumentStatus
 from .notices import new_document_notify
-from .sealing import seal_for
 
 NOT_FOUND = _("Document introuvable.")
 MAX_BULK_DELETE = 10  # R-FMT-3 / R-DOC-10: at most 10 documents per bulk deletion
@@ -647,7 +648,7 @@ def _decide_on(
 ) -> tuple[Document, Decision]:
     document = _existing(scope.patient_id, document_public_id)
     decision = (
-        gateway.decide(scope, document, action)
+        gateway.decide(scope, document_facts(document), action)
         if document is not None
         else Decision(False, "DEFAULT-DENY", "no such document")
     )
@@ -906,7 +907,7 @@ def documents_delete_by_patient(
     for public_id in wanted:
         document = _existing(patient_id, public_id)
         decision = (
-            gateway.decide(scope, document, Action.DELETE)
+            gateway.decide(scope, document_facts(document), Action.DELETE)
             if document is not None
             else Decision(False, "DEFAULT-DENY", "no such document")
         )
@@ -999,7 +1000,8 @@ def space_set_mask_all(
                     "author_professional", "author_organisation"
                 )
             )
-            for document, doc_decision in gateway.decide_many(scope, documents, Action.MASK):
+            decisions = gateway.decide_many(scope, [document_facts(d) for d in documents], Action.MASK)
+            for document, doc_decision in zip(documents, decisions, strict=True):
                 if doc_decision and Confidentiality.MASQUE_PS not in document.confidentiality:
                     total += 1
                     if hidden_from_a_patient_side_viewer(document):

@@ -7,9 +7,9 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 
-from carnet.config.tasks import task
+from carnet.tasks import task
+from carnet.vault.blobstore import blobs_sweep
 
-from .blobstore import blobs_sweep
 from .idempotency import purge_expired
 from .services import invisible_notices_send
 

@@ -8,10 +8,9 @@ emergency access are sealed here under the patient's data key (the same key, cip
 from __future__ import annotations
 
 from carnet.audit.hooks import ContentUnavailable, SealedContentAltered, TraceSealer
-
-from .blobstore import KeyDestroyed, patient_data_key
-from .errors import IntegrityFailure
-from .sealing import open_text, seal_text
+from carnet.vault.blobstore import KeyDestroyed, patient_data_key
+from carnet.vault.errors import IntegrityFailure
+from carnet.vault.sealing import open_text, seal_text
 
 
 def _key(patient_id: int) -> bytes:

@@ -42,9 +42,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from carnet.accounts import throttle
 from carnet.audit.services import trace
-from carnet.common import clock
+from carnet.common import clock, throttle
 from carnet.common.actors import Actor, ActorKind
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.identity.models import Person
@@ -53,11 +52,12 @@ from carnet.identity.validators import normalise_nir, validate_nir
 from carnet.notifications.models import Channel
 from carnet.notifications.services import notify
 from carnet.notifications.templates_catalogue import MessageTemplate, register
-from carnet.records.blobstore import blob_delete, blob_get, blob_put
-from carnet.records.models import Blob
+from carnet.vault.blobstore import blob_delete, blob_get, blob_put
+from carnet.vault.models import Blob
 
 from .acting import ActingContext
 from .models import Delegation, DelegationKind, DelegationStatus, HealthSpace, SpaceStatus
+from .pdf_attestation import attestation_pdf
 from .services import provisional_code_find, space_activate
 
 # --------------------------------------------------------------------------------------------------
@@ -401,9 +401,8 @@ def _attestation_issue(delegation: Delegation) -> None:
     The subject's copy is ``delegation.attestation_blob``; the delegate's copy is the blob of the delegate
     with the same media type. Caller is inside the act's transaction and saves the delegation.
     """
-    from .pdf_attestation import attestation_pdf
-
-    content = attestation_pdf(delegation=delegation)
+    allowed = CAREGIVER_ALLOWED if delegation.kind == DelegationKind.CAREGIVING else LEGAL_REPRESENTATIVE_ALLOWED
+    content = attestation_pdf(delegation=delegation, allowed=allowed)
     media_type = _attestation_media_type(delegation)
     for old in Blob.objects.filter(
         patient_id__in=[delegation.subject_id, delegation.delegate_id], media_type=media_type

@@ -17,9 +17,11 @@ history is keyed by their id), that history itself (actors, actions, dates, ids)
 row (so no new key is ever made for an erased space).
 
 **Other apps plug in** with ``register_eraser(name, eraser, order=...)`` in their ``AppConfig.ready()``:
-``spaces`` does not import profile, agenda, messaging, access or backoffice. An eraser receives the
-``ErasureContext`` and deletes its app's rows (``delete_patient_rows`` does it for every model of an app
-that has a ``patient_id``). After every eraser ran, a **completeness check** looks, in every installed
+``spaces`` imports none of the apps above it (records, access, accounts, profile, agenda, messaging,
+backoffice: an import-linter contract checks it). An eraser receives the ``ErasureContext`` and deletes its
+app's rows (``delete_patient_rows`` does it for every model of an app that has a ``patient_id``). Erasers
+run by ``order`` (then name); the space's own rows run at ``SPACE_ROWS_ORDER`` and the notifications' at
+``NOTIFICATIONS_ORDER``, so an app whose part must come after them says so (the account: 900). After every eraser ran, a **completeness check** looks, in every installed
 model with a ``patient_id`` column, for a row of the patient that nobody erased; finding one aborts the
 whole transaction (the space stays as it was and the job reports it), rather than certify a half erasure.
 
@@ -47,17 +49,15 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import formats, timezone
 
-from carnet.accounts.erasure import erase_account
-from carnet.accounts.models import User
 from carnet.common import clock
 from carnet.common.actors import Actor
 from carnet.identity.models import Person
 from carnet.notifications.erasure import certificate_notice_settle, erase_patient_notifications
 from carnet.notifications.models import Channel
 from carnet.notifications.services import notify
-from carnet.records.blobstore import KeyDestroyed, key_fingerprint, unwrap_stored
-from carnet.records.keyring import forget
-from carnet.records.models import PatientKey
+from carnet.vault.blobstore import KeyDestroyed, key_fingerprint, unwrap_stored
+from carnet.vault.keyring import forget
+from carnet.vault.models import PatientKey
 
 from . import certificate
 from .models import (
@@ -121,6 +121,8 @@ class ErasureContext:
 
 Eraser = Callable[[ErasureContext], None]
 _ERASERS: dict[str, tuple[int, Eraser]] = {}
+SPACE_ROWS_ORDER = 800  # exports, provisional codes, delegations (this module)
+NOTIFICATIONS_ORDER = 810  # outbox, delivered copies, in-app entries, preferences (notifications.erasure)
 
 
 def register_eraser(name: str, eraser: Eraser, *, order: int = 100) -> None:
@@ -319,14 +321,22 @@ def space_erase(*, space: HealthSpace, actor: Actor, motif: str, full: bool) -> 
         addresses=frozenset(a for a in (person.email, person.phone) if a) if full else frozenset(),
     )
     fingerprint = _data_key_fingerprint(ctx.patient_id)
-    account = User.objects.filter(person_id=letter_recipient(person).pk).first()
+    account = getattr(letter_recipient(person), "account", None)
     language = account.preferred_language if account is not None else "fr"
-    for name in registered_erasers():
-        _ERASERS[name][1](ctx)
-    _erase_space_rows(space, ctx)
-    erase_patient_notifications(patient_id=ctx.patient_id, addresses=ctx.addresses, full=full, now=moment)
-    if full:
-        erase_account(person_id=ctx.patient_id)
+
+    def space_rows(c: ErasureContext) -> None:
+        _erase_space_rows(space, c)
+
+    def notifications(c: ErasureContext) -> None:
+        erase_patient_notifications(patient_id=c.patient_id, addresses=c.addresses, full=c.full, now=moment)
+
+    steps = [
+        *((order, name, eraser) for name, (order, eraser) in _ERASERS.items()),
+        (SPACE_ROWS_ORDER, "spaces", space_rows),
+        (NOTIFICATIONS_ORDER, "notifications", notifications),
+    ]
+    for _order, _name, step in sorted(steps, key=lambda item: (item[0], item[1])):
+        step(ctx)
     _destroy_key(ctx.patient_id, full=full)
 
     erasure = SpaceErasure(

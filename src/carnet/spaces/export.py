@@ -36,7 +36,7 @@ from carnet.common import clock
 from carnet.common.actors import Actor
 from carnet.identity.models import Person
 from carnet.identity.validators import OID_INS_NIA, OID_INS_NIA_TEST
-from carnet.records.blobstore import blob_put
+from carnet.vault.blobstore import blob_put
 
 from .models import Delegation, ExportRequest, ExportStatus, HealthSpace, SpaceStatus
 from .pdf import export_summary_pdf
@@ -133,14 +133,6 @@ def _delegation_row(delegation: Delegation, role: str, other: Person) -> dict[st
     }
 
 
-def section_devices(ctx: ExportContext) -> None:
-    """R-LC-12: enrolled devices (how many still active)."""
-    from carnet.accounts.models import Device
-
-    devices = Device.objects.filter(user__person=ctx.person, revoked_at__isnull=True)
-    ctx.data["appareils"] = {"nombre": devices.count()}
-
-
 def section_history(ctx: ExportContext) -> None:
     """ARCHITECTURE invariant 3: the patient's history of traces (no details: they may name objects).
 
@@ -173,29 +165,24 @@ def section_history(ctx: ExportContext) -> None:
     ]
 
 
+# The space's own sections; the packages above add theirs in their ``AppConfig.ready()`` (accounts: the
+# devices, after the delegations; records: the documents; profile: the IPS summary): spaces imports none.
 SECTIONS: list[Section] = [
     section_identity,
     section_space,
     section_delegations,
-    section_devices,
     section_history,
 ]
 
 
-def _section_documents(ctx: ExportContext) -> None:
-    """The record's documents visible to the requester (records decides which, through the policy)."""
-    from carnet.records.export import section_documents
-
-    section_documents(ctx)
-
-
-SECTIONS.append(_section_documents)
-
-
-def register_section(section: Section) -> Section:
-    """Plug a section into every export (usable as a decorator); registering twice is harmless."""
+def register_section(section: Section, *, after: Section | None = None) -> Section:
+    """Plug a section into every export, at the end or right ``after`` another one; registering twice is
+    harmless."""
     if section not in SECTIONS:
-        SECTIONS.append(section)
+        if after is not None and after in SECTIONS:
+            SECTIONS.insert(SECTIONS.index(after) + 1, section)
+        else:
+            SECTIONS.append(section)
     return section
 
 

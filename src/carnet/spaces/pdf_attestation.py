@@ -33,13 +33,11 @@ def _when(value: datetime | None) -> str:
     return str(formats.date_format(timezone.localtime(value), "d/m/Y")) if value else "-"
 
 
-def attestation_pdf(*, delegation: Delegation) -> bytes:
-    """Render the attestation of ``delegation`` in its current state (ACCEPTED or ended)."""
-    from .delegation import CAREGIVER_ALLOWED, LEGAL_REPRESENTATIVE_ALLOWED
-
+def attestation_pdf(*, delegation: Delegation, allowed: frozenset[str]) -> bytes:
+    """Render the attestation of ``delegation`` in its current state (ACCEPTED or ended). ``allowed``: what
+    the delegate may do (``spaces.delegation``'s rights table, R-DEL-2, R-MIN-1/3)."""
     is_caregiving = delegation.kind == DelegationKind.CAREGIVING
     role = _("proche aidant") if is_caregiving else _("représentant légal")
-    allowed = CAREGIVER_ALLOWED if is_caregiving else LEGAL_REPRESENTATIVE_ALLOWED
     labels = {
         "consult": _("consulter les documents et les données"),
         "add": _("ajouter des documents et des données"),

@@ -19,7 +19,6 @@ from django.db.models import Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from carnet.accounts.models import User
 from carnet.audit.services import trace
 from carnet.common import clock
 from carnet.common.actors import Actor, ActorKind
@@ -29,7 +28,7 @@ from carnet.identity.models import Person
 from carnet.identity.validators import normalise_nir
 from carnet.notifications.models import Channel
 from carnet.notifications.services import notify, outbox_cancel_for_patient
-from carnet.records.blobstore import blob_delete
+from carnet.vault.blobstore import blob_delete
 
 from . import codes, erasure, messages  # noqa: F401  (messages registers the lifecycle templates)
 from .models import (
@@ -741,7 +740,7 @@ def _delegation_end(*, delegation: Delegation, actor: Actor, status: str, reason
 # --- R-LC-25/26: export -----------------------------------------------------------------------------
 
 
-def export_request(*, space: HealthSpace, actor: Actor, user: User | None) -> ExportRequest:
+def export_request(*, space: HealthSpace, actor: Actor, user: AbstractBaseUser | None) -> ExportRequest:
     """R-LC-25: ask for an asynchronous export; the task "spaces.build_export" builds it.
 
     R-DEL-2: refused to caregivers. R-LC-26: available before closure and after it until deletion.
@@ -752,7 +751,7 @@ def export_request(*, space: HealthSpace, actor: Actor, user: User | None) -> Ex
         space.deletion_status == DeletionStatus.DONE
     ):
         raise DomainError(_("L'export n'est pas disponible pour ce profil."), code="export_unavailable")
-    from carnet.config.tasks import enqueue
+    from carnet.tasks import enqueue
 
     with transaction.atomic():
         _locked(space)
@@ -764,7 +763,7 @@ def export_request(*, space: HealthSpace, actor: Actor, user: User | None) -> Ex
         export = ExportRequest.objects.create(
             space=space,
             patient_id=space.patient_id,
-            requested_by=user if user is not None and user.pk else None,
+            requested_by_id=user.pk if user is not None and user.pk else None,
             created_at=clock.now(),
         )
         trace(

@@ -1,8 +1,8 @@
-"""Background tasks of the lifecycle (registered with ``carnet.config.tasks.task``)."""
+"""Background tasks of the lifecycle (registered with ``carnet.tasks.task``)."""
 
 from __future__ import annotations
 
-from carnet.config.tasks import task
+from carnet.tasks import task
 
 from .export import export_build, exports_build_pending
 from .services import spaces_apply_deadlines

@@ -3,6 +3,7 @@ suspension, exports, and the professional home. Thin: forms check shapes, servic
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -15,13 +16,13 @@ from django.template.loader import get_template
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from carnet.accounts.models import Role
 from carnet.common import clock
 from carnet.common.actors import Actor, ActorKind
 from carnet.common.errors import DomainError
 from carnet.common.permissions import patient_required, professional_required
+from carnet.common.roles import Role
 from carnet.identity.codes import professions
-from carnet.records.blobstore import blob_get
+from carnet.vault.blobstore import blob_get
 
 from . import services
 from .acting import SESSION_KEY as ACTING_SESSION_KEY
@@ -219,18 +220,23 @@ def _space_or_404(acting: ActingContext) -> HealthSpace:
     return space
 
 
-def _optional_includes(request: HttpRequest, acting: ActingContext, show_devices: bool) -> dict[str, Any]:
-    """Devices and delegations come from other modules; show them once they exist."""
-    context: dict[str, Any] = {"devices_included": False, "delegations_included": False}
-    if show_devices:
-        try:
-            from carnet.accounts.selectors import devices_for_user
+# Parts of the settings page that packages above spaces contribute (``register_settings_part`` in their
+# ``AppConfig.ready()``; accounts: the devices). A part receives the request, the acting context and whether
+# the page may show the person's own credentials, and returns what it adds to the template context.
+SettingsPart = Callable[[HttpRequest, ActingContext, bool], dict[str, Any]]
+_SETTINGS_PARTS: dict[str, SettingsPart] = {}
 
-            get_template("accounts/_devices.html")
-            context["devices"] = devices_for_user(request.user)  # type: ignore[arg-type]
-            context["devices_included"] = True
-        except (ImportError, TemplateDoesNotExist):
-            pass
+
+def register_settings_part(name: str, part: SettingsPart) -> None:
+    """Register (or replace, by name) a part of the settings page."""
+    _SETTINGS_PARTS[name] = part
+
+
+def _optional_includes(request: HttpRequest, acting: ActingContext, show_devices: bool) -> dict[str, Any]:
+    """The registered parts (devices) and the delegations; each is shown once it exists."""
+    context: dict[str, Any] = {"devices_included": False, "delegations_included": False}
+    for part in _SETTINGS_PARTS.values():
+        context.update(part(request, acting, show_devices))
     try:
         from carnet.spaces.delegation import delegation_context
 

@@ -20,7 +20,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from carnet.accounts.models import User
 from carnet.common.actors import Actor, ActorKind
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.identity.models import Person
@@ -36,7 +35,7 @@ def _me(request: HttpRequest) -> tuple[Person, Actor]:
     """The logged-in person and the actor he is when he acts in his own name."""
     user = request.user
     person: Person | None = getattr(user, "person", None)
-    if person is None or not isinstance(user, User):
+    if person is None or not user.is_authenticated:
         raise Http404
     actor = Actor(
         ActorKind.PATIENT,

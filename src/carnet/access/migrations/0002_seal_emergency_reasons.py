@@ -5,7 +5,7 @@ put back on the sealed column (empty text seals to empty bytes, so it means the 
 from django.db import migrations, models
 from django.db.models import Q
 
-from carnet.records.sealing_migrations import seal_existing
+from carnet.vault.sealing_migrations import seal_existing
 
 
 class Migration(migrations.Migration):

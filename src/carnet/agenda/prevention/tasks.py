@@ -25,11 +25,11 @@ from django.conf import settings
 from django.db import transaction
 
 from carnet.common import clock
-from carnet.config.tasks import task
 from carnet.identity.models import Person
 from carnet.notifications.models import NotificationKind, NotificationPreference, ResourceType
 from carnet.profile.vitals.models import Vaccination
 from carnet.spaces.models import SpaceStatus
+from carnet.tasks import task
 
 from . import engine
 from .bulk import insert_ignore
@@ -153,7 +153,7 @@ def prevention_daily_reminders(*, today: date | None = None, batch_size: int = 5
         run.finished_at = clock.now()
         run.save(update_fields=["finished_at"])
         if run.reminders_sent:
-            from carnet.config.tasks import enqueue
+            from carnet.tasks import enqueue
 
             enqueue("notifications.deliver_pending")
     return {

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import migrations, models
 
 from carnet.common import clock
-from carnet.records.blobstore import KeyDestroyed, _wrap, unwrap_stored
+from carnet.vault.blobstore import KeyDestroyed, _wrap, unwrap_stored
 
 PATIENT_SIDE = ("PATIENT", "LEGAL_REPRESENTATIVE", "CAREGIVER")
 BATCH = 500

@@ -22,7 +22,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from carnet.records.sealing import SealedTextField
+from carnet.vault.sealing import SealedTextField
 
 NAME_MAX = 100  # R-PML-3 / VaccineItemModel.name
 LOT_MAX = 100  # VaccineItemModel.lotNumber ≤ 100

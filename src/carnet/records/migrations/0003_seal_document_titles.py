@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from carnet.records.sealing_migrations import seal_existing
+from carnet.vault.sealing_migrations import seal_existing
 
 
 class Migration(migrations.Migration):
