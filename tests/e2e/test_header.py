@@ -1,7 +1,8 @@
 """The header in Debian's chromium, under the real CSP: on a phone (375 px) the "Menu" button opens the
 DSFR menu modal, into which DSFR's script has copied the quick access links (notifications with the unread
 count, settings, logout, the language selector, the "acting for" switch) above the main navigation; on a
-computer (1280 px) the navigation and the quick access links are in the header itself."""
+computer (1280 px) the navigation and the quick access links are in the header itself, and the footer ends
+the window on a short page."""
 
 from __future__ import annotations
 
@@ -101,6 +102,17 @@ def test_on_a_computer_the_navigation_and_the_tools_are_in_the_header(
         box = page.locator(".fr-header__logo").bounding_box()
         assert box is not None and box["width"] > 60  # "RÉPUBLIQUE FRANÇAISE", not "RÉPUBL FRANÇ"
         assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+        # On a short page the footer closes the window, logo included.
+        page.set_viewport_size({"width": 1280, "height": 1400})
+        page.goto("/cette-page-n-existe-pas/")
+        footer = page.locator("footer").bounding_box()
+        logo = page.locator("footer .fr-logo").bounding_box()
+        assert footer is not None and logo is not None
+        assert footer["y"] + footer["height"] == 1400
+        assert logo["y"] + logo["height"] <= footer["y"] + footer["height"]
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.goto("/espace/documents/")
+
         tools.get_by_role("button", name=re.compile("Profil affiché")).click()
         tools.get_by_role("button", name="Lucas MARTIN (représentant légal)").click()
         page.wait_for_url(re.compile("/espace/$"))
