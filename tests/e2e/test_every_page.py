@@ -38,7 +38,7 @@ WIDTHS = (1280, 1024, 768, 375, 320)
 AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core" / "axe.min.js"
 
 # One look at the page as it is now: the fonts are in and the layout has settled after the last resize
-# (resize observers have run); then its width, the buttons and links drawn as buttons whose text is not
+# (resize observers have run); then its width, whether the header's brand is clipped, the buttons and links drawn as buttons whose text is not
 # shown and that have no other accessible name, and axe-core's violations.
 LOOK = """async () => {
   await document.fonts.ready;
@@ -69,10 +69,15 @@ LOOK = """async () => {
   const unnamed = Array.from(document.querySelectorAll(buttons))
     .filter((el) => shown(el) && !textShown(el) && !named(el))
     .map((el) => el.outerHTML.slice(0, 160));
+  // The brand's top row clips what overflows it: the logo must end inside it ("RÉPUBL FRANÇ" otherwise).
+  const brand = document.querySelector('.fr-header__brand-top');
+  const logo = document.querySelector('.fr-header__logo');
   const axeResults = await axe.run(document, {resultTypes: ['violations']});
   return {
     scroll: document.documentElement.scrollWidth,
     inner: window.innerWidth,
+    logoCut: brand !== null && logo !== null
+      && logo.getBoundingClientRect().right > brand.getBoundingClientRect().right + 1,
     unnamed,
     violations: axeResults.violations.map((v) => `${v.id} (${v.impact}): `
       + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')),
@@ -89,6 +94,7 @@ def _check(page: Any, width: int) -> list[str]:
     found = (
         [f"{look['scroll']} px wide (window {look['inner']} px)"] if look["scroll"] > look["inner"] else []
     )
+    found += ["the header's logo is cut"] if look["logoCut"] else []
     found += [f"button without a visible text or a name: {html}" for html in look["unnamed"]]
     return found + [f"axe: {violation}" for violation in look["violations"]]
 
