@@ -103,5 +103,5 @@ def test_language_switch_button_brings_french_back(client: Client) -> None:
 def test_header_offers_the_other_language_with_its_own_lang_attribute(client: Client) -> None:
     french_page = _text(client.get("/"))
     english_page = _text(client.get("/", HTTP_ACCEPT_LANGUAGE="en"))
-    assert 'value="en" lang="en" type="submit">English</button>' in french_page
-    assert 'value="fr" lang="fr" type="submit">Français</button>' in english_page
+    assert 'value="en" lang="en">EN - English</button>' in french_page
+    assert 'value="fr" lang="fr">FR - Français</button>' in english_page

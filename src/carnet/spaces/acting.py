@@ -50,12 +50,17 @@ def _still_valid(delegation: Delegation) -> bool:
     return clock.age_on(delegation.subject.birth_date, clock.today()) < settings.CARNET_MAJORITY_AGE
 
 
+def switch_targets(me: Person) -> list[Delegation]:
+    """The delegations through which ``me`` may act for someone now (the header's "acting for" switch)."""
+    return [delegation for delegation in active_delegations(me) if _still_valid(delegation)]
+
+
 def acting_target(*, me: Person, public_id: str) -> Person | None:
     """The person ``me`` may switch to (``"moi"`` or his own id: himself), else None (caller answers 404)."""
     if public_id in {"moi", str(me.public_id)}:
         return me
-    for delegation in active_delegations(me):
-        if str(delegation.subject.public_id) == public_id and _still_valid(delegation):
+    for delegation in switch_targets(me):
+        if str(delegation.subject.public_id) == public_id:
             return delegation.subject
     return None
 
