@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from carnet.common import clock
+from carnet.common import clock, dates
 from carnet.common.demo_clock import QUICK_STEPS, Travel, demo_clock_move, demo_clock_reset
 from carnet.common.errors import DomainError
 
@@ -51,7 +51,7 @@ class DemoClockForm(forms.Form):
 def _summary(travel: Travel) -> str:
     when = timezone.localtime(travel.after)
     done = [f"{count} {label}" for label, count in travel.lines() if count]
-    text = gettext("Date de la démo : %(date)s.") % {"date": when.strftime("%d/%m/%Y %H:%M")}
+    text = gettext("Date de la démo : %(date)s.") % {"date": dates.format_moment(when)}
     if done:
         text += " " + gettext("Travaux dus exécutés : %(done)s.") % {"done": " ; ".join(done)}
     elif travel.due_work:

@@ -130,6 +130,12 @@ TEMPLATES = [
                 "carnet.common.context_processors.carnet",
                 "carnet.notifications.context_processors.notifications",
             ],
+            # Dates as people read them, on every page: {{ value|day }}, {{ value|moment }}… (carnet.common.dates)
+            # and roles that agree with the person: {{ kind|role_label:person.sex }} (carnet_words)
+            "builtins": [
+                "carnet.common.templatetags.carnet_dates",
+                "carnet.common.templatetags.carnet_words",
+            ],
         },
     }
 ]
@@ -214,6 +220,8 @@ X_FRAME_OPTIONS = "DENY"
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
 LOCALE_PATHS = [SRC_DIR / "locale"]
+# Dates people read; English date fields day-first (carnet/formats, docs/subsystems/i18n.md)
+FORMAT_MODULE_PATH = ["carnet.formats"]
 USE_I18N = True
 TIME_ZONE = "Europe/Paris"
 USE_TZ = True
