@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("carnet.agenda.urls")),
     path("backoffice/", include("carnet.backoffice.urls")),
     path("", include("carnet.notifications.urls_space")),
+    path("", include("carnet.common.urls_legal")),
     path("demo/", include("carnet.notifications.urls")),
     path("demo/", include("carnet.common.urls_demo")),
 ]
