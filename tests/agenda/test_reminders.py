@@ -9,6 +9,7 @@ import pytest
 from carnet.agenda import services
 from carnet.agenda.services import AppointmentData, appointment_reminders_send
 from carnet.notifications.models import InAppNotification, OutboxMessage
+from carnet.notifications.templates_catalogue import render
 from carnet.tasks import load_tasks
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +75,9 @@ def test_reminder_is_content_free_r_not_2(holder, clock) -> None:
     message = reminders()[0]
     text = " ".join(str(v) for v in message.params.values())
     assert "Durand" not in text and "Cardiologie" not in text
-    assert message.params["date"] == "10/01/2026 à 10h00"  # Paris time
+    assert message.params["date"] == "2026-01-10T10:00+01:00"  # Paris time, worded when the message is sent
+    assert "10 janvier 2026 à 10 h 00" in render(message.template, message.params, "fr")[1]
+    assert "10 January 2026 at 10:00 am" in render(message.template, message.params, "en")[1]
 
 
 def test_reminder_also_appears_in_the_notification_centre_r_not_3(holder, clock) -> None:

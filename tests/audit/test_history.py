@@ -172,7 +172,7 @@ def test_the_per_professional_history_shows_only_that_professional(clock) -> Non
     response = logged_in(me).get(reverse("audit:history_professional", args=["10003456789"]))
     assert response.status_code == 200
     assert [str(e.actor_label) for e in response.context["history"].entries] == ["Dr Anne DURAND"]
-    assert "Historique des actions de Dr Anne DURAND" in response.content.decode()
+    assert "Historique des actions — Dr Anne DURAND" in response.content.decode()
 
 
 def test_an_unknown_document_or_professional_history_is_404(clock) -> None:  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_module
 import re
 from datetime import timedelta
 
@@ -117,14 +118,14 @@ def test_search_without_match_says_so_next_to_the_field_and_does_not_echo_the_ni
 def test_detail_shows_status_motif_and_key_dates(operator_client, clock) -> None:
     space = make_space(
         status=SpaceStatus.CLOSED,
-        motif="CLOSURE",
+        motif="CLOTURE",
         closed_at=clock.now(),
         deletion_due_at=clock.now() + timedelta(days=90),
     )
     html = operator_client.get(_detail(space)).content.decode()
     assert "Clôturé" in html
-    assert "CLOSURE" in html
-    assert (clock.now() + timedelta(days=90)).strftime("%d/%m/%Y") in html
+    assert "Clôture demandée par le titulaire" in html and "CLOTURE" not in html  # a label, never the code
+    assert "5 avril 2026" in html
 
 
 def test_detail_flags_a_deceased_holder(operator_client, clock) -> None:
@@ -147,8 +148,11 @@ def test_detail_lists_general_traces_without_their_details(operator_client) -> N
             patient_id=space.patient_id,
             group="documents",
         )
-    html = operator_client.get(_detail(space)).content.decode()
-    assert "SPACE_INFORMED" in html
+        trace(actor=Actor.insurance(), action="SOME_FUTURE_ACTION", patient_id=space.patient_id)
+    html = html_module.unescape(operator_client.get(_detail(space)).content.decode())
+    assert "Information sur la création du profil" in html  # the action's label, as an operator reads it
+    assert "SPACE_INFORMED" not in html and "SOME_FUTURE_ACTION" not in html  # never a raw code
+    assert "Action sur le profil" in html  # an action nobody labelled yet
     assert "Assurance Maladie" in html
     assert "DETAIL-NE-DOIT-PAS-SORTIR" not in html
     assert "DOCUMENT_READ" not in html  # only the "general" group

@@ -66,7 +66,7 @@ def test_a_full_exchange_with_an_attachment_saved_into_the_record(  # type: igno
     page.get_by_label(re.compile(r"^Message")).fill("Merci docteur, bien reçu.")
     page.get_by_role("button", name="Envoyer la réponse").click()
     page.get_by_text("Votre réponse est envoyée.").wait_for()
-    page.get_by_label("Catégorie de bilan-sanguin.pdf dans vos documents").select_option("BIOLOGIE")
+    page.get_by_label("Catégorie du fichier « bilan-sanguin.pdf » dans vos documents").select_option("BIOLOGIE")
     page.get_by_role("button", name="Enregistrer bilan-sanguin.pdf dans mes documents").click()
     page.get_by_text("La pièce jointe est enregistrée dans vos documents.").wait_for()
     page.wait_for_url(re.compile(r"/espace/documents/[0-9a-f-]+/$"))

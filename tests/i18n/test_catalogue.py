@@ -83,13 +83,21 @@ def test_compiled_catalogue_matches_the_po_file(entries: list[po.Entry]) -> None
     stale = []
     for entry in reviewed:
         if entry.msgid_plural is None:
-            if compiled.gettext(entry.msgid) != entry.msgstr:
+            found = (
+                compiled.pgettext(entry.msgctxt, entry.msgid)
+                if entry.msgctxt is not None
+                else compiled.gettext(entry.msgid)
+            )
+            if found != entry.msgstr:
                 stale.append(_where(entry))
         elif [compiled.ngettext(entry.msgid, entry.msgid_plural, n) for n in (1, 2)] != entry.translations:
             stale.append(_where(entry))
     assert stale == [], "django.mo is out of date: run `carnet compilemessages -l en` from src/carnet"
     compiled_ids = {key[0] if isinstance(key, tuple) else key for key in compiled._catalog} - {""}
-    assert compiled_ids == {entry.msgid for entry in reviewed}
+    # a message with a context ({% translate "…" context "…" %}, pgettext) is keyed "context\x04message"
+    assert compiled_ids == {
+        entry.msgid if entry.msgctxt is None else f"{entry.msgctxt}\x04{entry.msgid}" for entry in reviewed
+    }
 
 
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext (xgettext) is not installed")
@@ -109,3 +117,50 @@ def test_every_translatable_string_of_the_source_is_in_the_english_catalogue(
     extracted = {entry.msgid for entry in po.parse(copy / "locale" / "en" / "LC_MESSAGES" / "django.po")}
     missing = sorted(extracted - {entry.msgid for entry in entries})
     assert missing == [], "new strings: update the catalogue as described in docs/subsystems/i18n.md"
+
+
+# --------------------------------------------------------------------------------------------------
+# The French text itself: no internal reference, no lost or doubled space (docs/subsystems/i18n.md)
+
+INTERNAL_REFERENCE = re.compile(r"\bR-[A-Z]{2,5}(?:-\d+)?\b|\bSPEC\b|§|\bdata/[\w/.-]+\.(?:json|csv)\b|\[I\]")
+SPACING = {
+    "two spaces in a row": re.compile(r"\S {2,}\S"),
+    "a space before a comma": re.compile(r"\w ,"),
+    "no space before : ; ? ! (French typography)": re.compile(r"[\wÀ-ÿ)»][;?!:](?=\s|$)"),
+    "a word glued to a link or emphasis": re.compile(
+        r"[\wÀ-ÿ]<(?:a|strong|em|code|abbr)\b|</(?:a|strong|em|code|abbr)>[\wÀ-ÿ]"
+    ),
+    "a leading or trailing space": re.compile(r"^\s|\s$"),
+}
+
+
+def _sources(entry: po.Entry) -> list[str]:
+    return [entry.msgid] if entry.msgid_plural is None else [entry.msgid, entry.msgid_plural]
+
+
+def test_no_french_string_names_a_rule_id_the_spec_or_a_data_file(entries: list[po.Entry]) -> None:
+    """Rule ids (R-AG-3), "SPEC §6" and data file names stay in code and tests, never in what people read."""
+    found = [_where(entry) for entry in entries if any(INTERNAL_REFERENCE.search(s) for s in _sources(entry))]
+    assert found == []
+
+
+@pytest.mark.parametrize("problem", sorted(SPACING))
+def test_french_strings_have_no_lost_or_doubled_space(entries: list[po.Entry], problem: str) -> None:
+    pattern = SPACING[problem]
+    found = [_where(entry) for entry in entries if any(pattern.search(s) for s in _sources(entry))]
+    assert found == []
+
+
+def test_english_translations_use_english_punctuation(entries: list[po.Entry]) -> None:
+    """No French space before a colon, semicolon, question or exclamation mark in English."""
+    french_spacing = re.compile(r"\S [:;?!](?:\s|$)")
+    found = [_where(entry) for entry in entries if any(french_spacing.search(t) for t in entry.translations)]
+    assert found == []
+
+
+def test_the_spacing_checks_catch_what_they_look_for() -> None:
+    assert SPACING["two spaces in a row"].search("les  conditions")
+    assert SPACING["no space before : ; ? ! (French typography)"].search("col de l'utérus: test HPV")
+    assert SPACING["a word glued to a link or emphasis"].search('les<a href="/cgu/">conditions</a>')
+    assert INTERNAL_REFERENCE.search("(SPEC §6, R-AG-3)") and INTERNAL_REFERENCE.search("data/vaccines.json")
+    assert not INTERNAL_REFERENCE.search("article R1111-26 du code de la santé publique")

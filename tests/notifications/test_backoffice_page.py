@@ -48,7 +48,8 @@ def operator_client(client):  # type: ignore[no-untyped-def]
 def test_the_page_lists_a_failed_message_with_its_metadata(operator_client, failed) -> None:  # type: ignore[no-untyped-def]
     html = operator_client.get(PAGE).content.decode()
     assert str(failed.idempotency_key) in html
-    assert "login_code" in html and "ConnectionError" in html and "Échec définitif" in html
+    assert "Code de connexion" in html and "ConnectionError" in html and "Échec définitif" in html
+    assert "login_code" not in html  # the kind of message in words, never the template key
 
 
 def test_the_page_never_shows_an_address_parameters_or_a_body(operator_client, failed) -> None:  # type: ignore[no-untyped-def]
@@ -119,3 +120,13 @@ def test_the_page_answers_404_to_patients_and_professionals(client, role, failed
     assert client.post(PAGE, {"message": str(failed.idempotency_key)}).status_code == 404
     failed.refresh_from_db()
     assert failed.state == DeliveryState.FAILED
+
+
+def test_every_message_template_has_an_operators_label() -> None:
+    from carnet.config.tasks import load_tasks
+
+    from carnet.backoffice.views_notifications import TEMPLATE_LABELS
+    from carnet.notifications.templates_catalogue import CATALOGUE
+
+    load_tasks()  # the apps register their templates when their modules load
+    assert set(CATALOGUE) <= set(TEMPLATE_LABELS)

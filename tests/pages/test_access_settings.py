@@ -35,7 +35,7 @@ def test_page_lists_professionals_with_access_and_since_when_r_ac_14(pages: Page
     _consent(pages, pages.world.dentist)
     body = pages.patient_client().get(PAGE).content.decode()
     assert pages.world.dentist.display_name in body
-    assert "Il peut consulter mes informations de santé depuis le 05/01/2026" in body
+    assert "Accès à mes informations de santé depuis le 5 janvier 2026." in body
 
 
 def test_patient_blocks_then_unblocks_a_professional_r_blk_1(pages: Pages) -> None:
@@ -53,7 +53,7 @@ def test_patient_blocks_then_unblocks_a_professional_r_blk_1(pages: Pages) -> No
 def test_block_button_states_its_effect_r_blk_2(pages: Pages) -> None:
     _consent(pages, pages.world.dentist)
     body = pages.patient_client().get(PAGE).content.decode()
-    assert "ne pourra plus accéder à mes Documents" in body
+    assert "ne pourra plus accéder à mes documents" in body
 
 
 def test_patient_designates_a_medecin_traitant_and_an_administrateur_r_ac_15_r_mask_2(pages: Pages) -> None:

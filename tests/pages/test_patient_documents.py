@@ -43,7 +43,7 @@ def test_list_shows_title_date_author_and_the_masked_badge_r_mask_1(pages: Pages
     pages.deposit(pages.world.gp, title="CR masqué", confidentiality=["MASQUE_PS"])
     body = pages.patient_client().get("/espace/documents/").content.decode()
     assert "CR masqué" in body
-    assert "05/01/2026" in body
+    assert "5 janvier 2026" in body
     assert pages.world.gp.display_name in body
     assert "Masqué aux professionnels" in body
 

@@ -182,7 +182,7 @@ def test_the_holder_designates_his_trusted_person_and_acknowledges_organ_donatio
     organ = client.post("/espace/profil/entourage/", {"action": "organ"})
     assert (trusted.status_code, organ.status_code) == (302, 302)
     body = client.get("/espace/profil/entourage/").content.decode()
-    assert "Claire Dubois" in body and "02/01/2026" in body
+    assert "Claire Dubois" in body and "2 janvier 2026" in body
 
 
 def test_the_lifestyle_page_saves_one_section(pages: Pages) -> None:

@@ -85,7 +85,7 @@ def test_not_concerned_sections_say_so(empty: Filled) -> None:
             actor=empty.holder, patient_id=empty.patient.pk, sections=["ALLERGIES"]
         )
     )
-    assert "Non concerné(e)." in text
+    assert "La personne a indiqué que cette rubrique ne la concerne pas." in text
 
 
 def test_generation_is_traced_once_with_section_names_only(filled: Filled) -> None:
@@ -140,7 +140,7 @@ def test_saved_summary_is_a_docpat08_document_deposited_by_the_holder(filled: Fi
     )
     assert document.media_type == "application/pdf"
     assert document.author_kind == "PATIENT"
-    assert document.title == "Synthèse du profil médical du 05/01/2026"
+    assert document.title == "Synthèse du profil médical du 5 janvier 2026"
 
 
 def test_saving_traces_the_read_and_the_deposit_together(filled: Filled) -> None:

@@ -44,7 +44,7 @@ TEMPLATES: dict[str, MessageTemplate] = {
         "Un nouveau professionnel a accédé au dossier d'un enfant",
         "A new professional accessed a child's record",
         "Un professionnel de santé a consulté pour la première fois le {date} le dossier Carnet d'un enfant "
-        "dont vous êtes le représentant légal. Vous pouvez voir qui a accès à son dossier, et le bloquer si "
+        "que vous représentez. Vous pouvez voir qui a accès à son dossier, et le bloquer si "
         "besoin, en vous connectant sur {base_url}.",
         "A health professional accessed for the first time, on {date}, the Carnet record of a child whose "
         "legal representative you are. You can see who has access to the child's record, and block them if "

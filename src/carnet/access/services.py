@@ -138,7 +138,8 @@ def _language(person: Person) -> str:
 
 
 def _date(value: Any) -> str:
-    return timezone.localtime(value).strftime("%d/%m/%Y")
+    """An e-mail's date parameter: ISO, worded in the reader's language when sent (templates_catalogue)."""
+    return timezone.localtime(value).date().isoformat()
 
 
 def _base_url() -> str:

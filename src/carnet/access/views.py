@@ -46,7 +46,8 @@ from carnet.common.actors import Actor
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.common.permissions import patient_required, professional_required
 from carnet.common.users import actor_for_user
-from carnet.identity.codes import professions
+from carnet.common.words import of_name
+from carnet.identity.codes import profession_label
 from carnet.identity.models import Organisation, Person, Professional
 from carnet.identity.selectors import professional_by_rpps
 from carnet.spaces.acting import ActingContext, acting_context
@@ -87,14 +88,14 @@ class SharingOverview:
 def sharing_overview(patient_id: int) -> SharingOverview:
     """Active consents, declarations, roles and blocks of one patient, by professional (3 queries)."""
     now = clock.now()
-    labels = professions()
     rows: dict[int, SharingRow] = {}
 
     def row(professional: Professional) -> SharingRow:
         if professional.pk not in rows:
             rows[professional.pk] = SharingRow(
                 professional=professional,
-                profession_label=labels.get(professional.profession_code, professional.profession_code),
+                profession_label=profession_label(professional.profession_code)
+                or professional.profession_code,
             )
         return rows[professional.pk]
 
@@ -439,7 +440,7 @@ def professional_role(request: HttpRequest, professional_id: uuid.UUID, role: st
             role=_ROLES[role],  # type: ignore[arg-type]
             enabled=enabled,
         ),
-        _("Les rôles de %(name)s sont mis à jour.") % {"name": professional.display_name},
+        _("Les rôles %(of_name)s sont mis à jour.") % {"of_name": of_name(professional.display_name)},
     )
 
 

@@ -426,8 +426,8 @@ def ics_import(*, actor: Actor, patient_id: int, content: bytes) -> ImportReport
 
 
 def _when(at: datetime) -> str:
-    local = at.astimezone(PARIS)
-    return local.strftime("%d/%m/%Y à %Hh%M")
+    """An e-mail's date parameter: ISO, worded in the reader's language when sent (templates_catalogue)."""
+    return at.astimezone(PARIS).isoformat(timespec="minutes")
 
 
 def _address(patient_id: int) -> tuple[str, str, str]:

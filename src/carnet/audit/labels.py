@@ -140,6 +140,29 @@ OBJECT_LABELS: dict[str, str | Promise] = {
     "device": _("Appareil"),
 }
 
+#: The link from an action to the history of the object it touched ("historique de ce document"): one
+#: whole phrase per kind of object, so that French agreement (ce document, cette délégation) stays right.
+OBJECT_HISTORY_LINKS: dict[str, str | Promise] = {
+    "document": _("historique de ce document"),
+    "space": _("historique du profil"),
+    "delegation": _("historique de cette délégation"),
+    "export": _("historique de cette copie des données"),
+    "history": _("historique de ce téléchargement"),
+    "account": _("historique du compte"),
+    "device": _("historique de cet appareil"),
+}
+OBJECT_HISTORY_LINK = _("historique de cet élément")
+
+#: The back-office speaks of "the profile", not "your profile": these actions get an operator's wording
+#: there (``operator_action_label``); every other action keeps its label, which is already neutral.
+OPERATOR_ACTION_LABELS: dict[str, str | Promise] = {
+    "SPACE_INFORMED": _("Information sur la création du profil"),
+    "SPACE_OPENED": _("Ouverture du profil"),
+    "SPACE_ACTIVATED": _("Activation du profil"),
+    "CONSENT_RECORDED": _("Enregistrement d'un consentement"),
+}
+OPERATOR_GENERIC_ACTION_LABEL = _("Action sur le profil")
+
 #: Access modes shown as an emergency access (R-EM-1, R-EM-2, R-EM-3).
 EMERGENCY_MODES = frozenset({"BTG", "SAMU"})
 EMERGENCY_ACTIONS = frozenset({"BREAK_THE_GLASS", "EMERGENCY_ACCESS"})
@@ -152,6 +175,17 @@ def register_action_label(action: str, label: str | Promise) -> None:
 
 def action_label(action: str) -> str | Promise:
     return ACTION_LABELS.get(action, GENERIC_ACTION_LABEL)
+
+
+def operator_action_label(action: str) -> str | Promise:
+    """The label of an action in the back-office (never the raw code)."""
+    if action in OPERATOR_ACTION_LABELS:
+        return OPERATOR_ACTION_LABELS[action]
+    return ACTION_LABELS.get(action, OPERATOR_GENERIC_ACTION_LABEL)
+
+
+def object_history_link(object_type: str) -> str | Promise:
+    return OBJECT_HISTORY_LINKS.get(object_type, OBJECT_HISTORY_LINK)
 
 
 def actor_kind_label(kind: str) -> str | Promise:

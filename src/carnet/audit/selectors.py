@@ -29,6 +29,7 @@ from .labels import (
     OBJECT_LABELS,
     action_label,
     actor_kind_label,
+    object_history_link,
 )
 from .models import Trace
 from .services import opened
@@ -70,6 +71,7 @@ class HistoryEntry:
     actor_id: str  # for the per-professional link (only set for professionals and establishments)
     object_type: str
     object_label: str | Promise
+    object_history_link: str | Promise  # "historique de ce document": the per-object link's text
     object_id: str  # for the per-object link
     is_emergency: bool
     is_denied: bool
@@ -128,6 +130,7 @@ def _entry(t: Trace, viewer_actor_id: str) -> HistoryEntry:
         actor_id=t.actor_id if t.actor_kind in _LINKABLE_ACTORS else "",
         object_type=t.object_type,
         object_label=OBJECT_LABELS.get(t.object_type, "") if t.object_type else "",
+        object_history_link=object_history_link(t.object_type) if t.object_type else "",
         object_id=t.object_id,
         is_emergency=emergency,
         is_denied=t.outcome == "DENY",

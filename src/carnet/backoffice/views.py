@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carnet.accounts.models import User
+from carnet.audit.labels import operator_action_label
 from carnet.common.actors import ActorKind
 from carnet.common.errors import DomainError
 from carnet.common.permissions import operator_required
@@ -115,7 +116,11 @@ def space_detail(request: HttpRequest, space_id: Any) -> HttpResponse:
     space = _space_or_404(space_id)
     services.space_consult_by_operator(space=space, operator=_operator(request))
     traces = [
-        {"action": t.action, "at": t.at, "actor": ACTOR_KIND_LABELS.get(t.actor_kind, t.actor_kind)}  # type: ignore[call-overload]
+        {
+            "action": operator_action_label(t.action),
+            "at": t.at,
+            "actor": ACTOR_KIND_LABELS.get(t.actor_kind, t.actor_kind),  # type: ignore[call-overload]
+        }
         for t in selectors.space_general_traces(space=space)
     ]
     return render(

@@ -78,6 +78,14 @@ ALLOWED_HOSTS = [h for h in env("CARNET_ALLOWED_HOSTS", "127.0.0.1,localhost,tes
 CSRF_TRUSTED_ORIGINS = [o for o in env("CARNET_CSRF_TRUSTED_ORIGINS").split(",") if o]
 CARNET_DEMO = env_bool("CARNET_DEMO", False)
 CARNET_BASE_URL = env("CARNET_BASE_URL", "http://127.0.0.1:8000")
+# Who runs this deployment, for the legal pages ("Mentions légales", "Données personnelles"): the operator
+# (publisher and data controller), its address, the director of publication, the host and the data
+# protection officer's contact. Empty: the pages say that no operator is named (a demonstration).
+CARNET_OPERATOR_NAME = env("CARNET_OPERATOR_NAME")
+CARNET_OPERATOR_ADDRESS = env("CARNET_OPERATOR_ADDRESS")
+CARNET_PUBLICATION_DIRECTOR = env("CARNET_PUBLICATION_DIRECTOR")
+CARNET_HOSTING = env("CARNET_HOSTING")
+CARNET_DPO_CONTACT = env("CARNET_DPO_CONTACT")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -141,6 +149,12 @@ TEMPLATES = [
                 "carnet.common.context_processors.carnet",
                 "carnet.pwa.context_processors.app",
                 "carnet.notifications.context_processors.notifications",
+            ],
+            # Dates as people read them, on every page: {{ value|day }}, {{ value|moment }}… (carnet.common.dates)
+            # and roles that agree with the person: {{ kind|role_label:person.sex }} (carnet_words)
+            "builtins": [
+                "carnet.common.templatetags.carnet_dates",
+                "carnet.common.templatetags.carnet_words",
             ],
         },
     }
@@ -226,6 +240,8 @@ X_FRAME_OPTIONS = "DENY"
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
 LOCALE_PATHS = [SRC_DIR / "locale"]
+# Dates people read; English date fields day-first (carnet/formats, docs/subsystems/i18n.md)
+FORMAT_MODULE_PATH = ["carnet.formats"]
 USE_I18N = True
 TIME_ZONE = "Europe/Paris"
 USE_TZ = True

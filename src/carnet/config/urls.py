@@ -24,6 +24,7 @@ urlpatterns = [
     path("backoffice/", include("carnet.backoffice.urls")),
     path("", include("carnet.notifications.urls_space")),
     path("", include("carnet.pwa.urls")),
+    path("", include("carnet.common.urls_legal")),
     path("demo/", include(("carnet.demo.urls_outbox", "notifications"))),
     path("demo/", include("carnet.demo.urls")),
 ]

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from carnet.common import clock
+from carnet.common import clock, dates
 from carnet.common.errors import DomainError
 
 log = logging.getLogger("carnet.demo_clock")
@@ -157,7 +157,7 @@ def demo_clock_move(*, step: str | None = None, to: date | datetime | None = Non
                     "La date choisie (%(date)s) n'est pas dans le futur de la démo : l'horloge n'avance "
                     "que vers le futur. Revenez d'abord à la date réelle."
                 )
-                % {"date": timezone.localtime(target).strftime("%d/%m/%Y %H:%M")},
+                % {"date": dates.format_moment(target)},
                 code="invalid",
                 field="to",
             )

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from carnet.accounts.crypto import secret_decrypt
 from carnet.accounts.models import Role, User
-from carnet.common import clock
+from carnet.common import clock, dates
 from carnet.common.errors import DomainError
 from carnet.demo.time_travel import QUICK_STEPS, Travel, demo_clock_move, demo_clock_reset
 from carnet.notifications.models import DeliveredMessage
@@ -63,7 +63,7 @@ class DemoClockForm(forms.Form):
 def _summary(travel: Travel) -> str:
     when = timezone.localtime(travel.after)
     done = [f"{count} {label}" for label, count in travel.lines() if count]
-    text = gettext("Date de la démo : %(date)s.") % {"date": when.strftime("%d/%m/%Y %H:%M")}
+    text = gettext("Date de la démo : %(date)s.") % {"date": dates.format_moment(when)}
     if done:
         text += " " + gettext("Travaux dus exécutés : %(done)s.") % {"done": " ; ".join(done)}
     elif travel.due_work:

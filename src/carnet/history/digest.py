@@ -81,7 +81,7 @@ def history_digest_request(*, acting: ActingContext) -> TreeHead | None:
         address=viewer.email,
         template="history_digest",
         params={
-            "date": timezone.localtime(clock.now()).strftime("%d/%m/%Y %H:%M"),
+            "date": timezone.localtime(clock.now()).isoformat(timespec="minutes"),
             "tree_size": str(head.size),
             "root_hash": head.root_hash[:ROOT_PREFIX],
             "base_url": str(settings.CARNET_BASE_URL or "").rstrip("/"),

@@ -1,10 +1,15 @@
-"""Code lists loaded from the versioned data files (invariant 7): professions (G15) and specialties."""
+"""Code lists loaded from the versioned data files (invariant 7): professions (G15) and specialties.
+
+The labels are French, as the national code lists publish them; ``profession_label`` shows a profession in the
+active language (the labels are message ids of the catalogue: ``carnet/data/data_strings.py``)."""
 
 from __future__ import annotations
 
 import csv
 from functools import cache
 from pathlib import Path
+
+from django.utils.translation import gettext
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "codes"
 
@@ -26,6 +31,12 @@ def professions() -> dict[str, str]:
         for code, label in author_specialties().items()
         if code.startswith("G15_") and "/" not in code
     }
+
+
+def profession_label(code: str) -> str:
+    """The profession's name in the active language ("Médecin", "Doctor"); "" for an unknown code."""
+    label = professions().get(code, "")
+    return gettext(label) if label else ""
 
 
 def specialties(profession: str) -> dict[str, str]:

@@ -630,7 +630,7 @@ def professional_clean(
                 errors,
                 "specialty_code",
                 _("Cette spécialité n'existe pas pour la profession indiquée (%(profession)s).")
-                % {"profession": codes.professions()[profession]},
+                % {"profession": codes.profession_label(profession)},
             )
     cleaned_email = _clean_email(errors, "email", email)
     cleaned_phone = ""

@@ -26,9 +26,9 @@ TEMPLATES: dict[str, MessageTemplate] = {
     NEW_MESSAGE: MessageTemplate(
         subject={"fr": "Vous avez reçu un nouveau message", "en": "You have received a new message"},
         body={
-            "fr": "Vous avez reçu un nouveau message de {sender} dans votre messagerie de santé Carnet. "
+            "fr": "{sender} vous a envoyé un nouveau message dans votre messagerie de santé Carnet. "
             "Pour le lire, connectez-vous sur {base_url}." + _SIGN_FR,
-            "en": "You have received a new message from {sender} in your Carnet health messaging. "
+            "en": "{sender} has sent you a new message in your Carnet health messaging. "
             "To read it, log in at {base_url}." + _SIGN_EN,
         },
         params=("sender", "base_url"),

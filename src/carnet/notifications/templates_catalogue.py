@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from carnet.common.dates import format_iso
+
 
 @dataclass(frozen=True)
 class MessageTemplate:
@@ -120,10 +122,19 @@ def subjects(key: str) -> dict[str, str]:
     return dict(CATALOGUE[key].subject)
 
 
+# Date parameters are queued in ISO 8601 form ("2027-01-16", or a datetime with its offset) and written out in the
+# message's language when it is rendered ("16 janvier 2027", "16 January 2027": carnet.common.dates); any other
+# text (an older message queued as "16/01/2027") is left as it is.
+DATE_PARAMS = frozenset({"expires", "date", "open_date", "due", "closes", "archived_until"})
+
+
 def render(key: str, params: dict[str, str], language: str) -> tuple[str, str]:
     template = CATALOGUE[key]
     lang = language if language in template.subject else "fr"
     unknown = set(params) - set(template.params)
     if unknown:
         raise ValueError(f"template {key!r} does not accept parameters {sorted(unknown)}")
-    return template.subject[lang], template.body[lang].format(**params)
+    values = {
+        name: format_iso(value, lang) if name in DATE_PARAMS else value for name, value in params.items()
+    }
+    return template.subject[lang], template.body[lang].format(**values)

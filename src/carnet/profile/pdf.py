@@ -11,6 +11,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
+from carnet.common import dates
 from carnet.spaces.pdf import _Document
 
 
@@ -26,8 +27,8 @@ def advance_directives_pdf(
     doc = _Document(str(title))
     doc.heading(str(title))
     doc.field(_("Nom et prénom"), full_name)
-    doc.field(_("Date de naissance"), birth_date.strftime("%d/%m/%Y"))
-    doc.field(_("Rédigées le"), written_on.strftime("%d/%m/%Y"))
+    doc.field(_("Date de naissance"), dates.format_day(birth_date))
+    doc.field(_("Rédigées le"), dates.format_day(written_on))
     doc.pdf.ln(4)
     for question, answer in answers:
         doc.heading(question, size=12)

@@ -251,6 +251,7 @@ def blood_group_for_actor(*, actor: Actor, patient_id: int) -> BloodGroup | None
 class Delegate:
     name: str
     kind: str  # spaces.DelegationKind value
+    sex: str = ""  # the delegate's, for words that agree ("représentante légale")
 
 
 @dataclass
@@ -285,7 +286,7 @@ def _delegates(patient: Person) -> tuple[list[Delegate], list[Delegate]]:
         .order_by("id")
     )
     return (
-        [Delegate(d.delegate.display_name, d.kind) for d in incoming],
+        [Delegate(d.delegate.display_name, d.kind, d.delegate.sex) for d in incoming],
         [Delegate(d.subject.display_name, d.kind) for d in outgoing],
     )
 

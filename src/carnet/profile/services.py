@@ -665,7 +665,10 @@ def not_concerned_set(*, actor: Actor, patient_id: int, section: str, value: boo
     decision = _require(scope, profile_section, "PROFILE_NOT_CONCERNED")
     if value and spec.model.objects.filter(patient_id=patient_id).exists():  # type: ignore[attr-defined]
         raise _error(
-            _("Vous ne pouvez pas indiquer « non concerné » : cette rubrique contient des éléments."),
+            _(
+                "Vous ne pouvez pas indiquer que cette rubrique ne vous concerne pas : elle contient des "
+                "éléments."
+            ),
             "not_concerned",
             "has_items",
         )

@@ -22,7 +22,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -32,7 +31,7 @@ from carnet.access.gateway import AccessScope
 from carnet.access.policy import Decision
 from carnet.audit.labels import register_action_label
 from carnet.audit.services import trace
-from carnet.common import clock
+from carnet.common import clock, dates
 from carnet.common.actors import Actor
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.identity.models import Person
@@ -286,7 +285,7 @@ def profile_snapshot_for_actor(
 
 
 def _day(value: datetime | None) -> str:
-    return timezone.localtime(value).strftime("%d/%m/%Y") if value is not None else "—"
+    return dates.format_day(value) if value is not None else "—"
 
 
 def _partial(value: PartialDate) -> str:
@@ -331,8 +330,8 @@ def _render(snap: ProfileSnapshot) -> bytes:
     doc = _Document(title)
     doc.heading(title)
     doc.field(gettext("Nom et prénom"), snap.patient.display_name)
-    doc.field(gettext("Date de naissance"), snap.patient.birth_date.strftime("%d/%m/%Y"))
-    doc.field(gettext("Générée le"), timezone.localtime(snap.generated_at).strftime("%d/%m/%Y %H:%M"))
+    doc.field(gettext("Date de naissance"), dates.format_day(snap.patient.birth_date))
+    doc.field(gettext("Générée le"), dates.format_moment(snap.generated_at))
     doc.para(
         gettext(
             "Informations déclarées dans son profil médical Carnet par la personne ou pour elle "
@@ -351,7 +350,7 @@ def _empty(doc: Any, snap: ProfileSnapshot, section: ProfileSection, rows: list[
     if rows:
         return False
     if str(section) in snap.not_concerned:
-        doc.para(gettext("Non concerné(e)."))
+        doc.para(gettext("La personne a indiqué que cette rubrique ne la concerne pas."))
     else:
         doc.para(gettext("Aucun élément renseigné."))
     return True
@@ -433,7 +432,7 @@ def _vaccinations(doc: Any, snap: ProfileSnapshot) -> None:
         [gettext("Date"), gettext("Vaccin"), gettext("Injection"), gettext("Lot"), gettext("Saisie par")],
         [
             (
-                v.effective_date.strftime("%d/%m/%Y"),
+                dates.format_day(v.effective_date),
                 v.vaccine_name,
                 str(v.get_dose_type_display()) if v.dose_type else "",
                 v.lot_number,
@@ -514,13 +513,13 @@ def _entourage(doc: Any, snap: ProfileSnapshot) -> None:
     if snap.organ_donation is not None:
         doc.para(
             gettext("A pris connaissance des dispositions relatives au don d'organes le %(date)s.")
-            % {"date": snap.organ_donation.acknowledged_on.strftime("%d/%m/%Y")}
+            % {"date": dates.format_day(snap.organ_donation.acknowledged_on)}
         )
 
 
 def _advance_directives(doc: Any, snap: ProfileSnapshot) -> None:
     if snap.advance_directives is None:
-        doc.para(gettext("Aucunes directives anticipées enregistrées."))
+        doc.para(gettext("Aucune directive anticipée n'est enregistrée."))
         return
     doc.para(
         gettext("Directives anticipées enregistrées le %(date)s dans les documents (%(source)s).")

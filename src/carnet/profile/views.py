@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from carnet.access.facts import ProfileSection
 from carnet.access.views import pro_context, pro_patient
-from carnet.common import clock
+from carnet.common import clock, dates
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.common.permissions import patient_required, professional_required
 from carnet.records.forms import read_upload
@@ -147,7 +147,7 @@ def _form(
     fields = section_fields(section)
     if "linked_documents" in fields:
         documents = [
-            (str(d.public_id), f"{d.title} ({(d.service_start or d.deposited_at):%d/%m/%Y})")
+            (str(d.public_id), f"{d.title} ({dates.format_day(d.service_start or d.deposited_at)})")
             for d in selectors.linkable_documents(actor=acting.actor, patient_id=acting.subject.pk)
         ]
     if "linked_treatments" in fields:

@@ -20,6 +20,8 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
+from django.utils.translation import gettext
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 CODES_DIR = DATA_DIR / "codes"
 
@@ -89,6 +91,13 @@ def _rows(path: Path) -> Iterator[dict[str, str]]:
 def code_list(filename: str) -> dict[str, str]:
     """``{code: displayName}`` of one NOS value set of ``data/codes``."""
     return {row["code"]: row["displayName"] for row in _rows(CODES_DIR / filename)}
+
+
+def type_label(type_code: str) -> str:
+    """A document type's name in the active language (J07 labels are message ids of the catalogue:
+    ``carnet/data/data_strings.py``); the code itself when the list does not know it."""
+    label = code_list(J07).get(type_code)
+    return gettext(label) if label else type_code
 
 
 @lru_cache(maxsize=1)

@@ -174,11 +174,9 @@ class MaskAllForm(forms.Form):
 def type_choices() -> list[tuple[str, Any]]:
     """R-DOC-1: the J07 types the DMP accepts (without the patients' own DOCPATxx / EXPPAT_2)."""
     reserved = set(codes.PATIENT_TYPE_BY_CATEGORY.values())
-    labels = codes.CodeLists.types()
-    accepted = sorted(
-        codes.accepted_type_codes() - reserved, key=lambda c: (str(labels.get(c) or c).casefold(), c)
-    )
-    return [("", _("Choisir un type"))] + [(c, f"{labels.get(c, c)} ({c})") for c in accepted]
+    labels = {code: codes.type_label(code) for code in codes.accepted_type_codes() - reserved}
+    accepted = sorted(labels, key=lambda c: (labels[c].casefold(), c))
+    return [("", _("Choisir un type"))] + [(c, labels[c]) for c in accepted]
 
 
 class ProfessionalDepositForm(forms.Form):

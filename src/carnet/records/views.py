@@ -38,7 +38,7 @@ from carnet.access.views import ProPatient, consents_of, pro_context, pro_patien
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.common.middleware import embeds_own_documents
 from carnet.common.permissions import patient_required, professional_required
-from carnet.identity.codes import professions
+from carnet.identity.codes import profession_label
 from carnet.identity.models import Person
 from carnet.identity.selectors import person_find_by_ins
 from carnet.spaces.acting import ActingContext, acting_context
@@ -122,7 +122,7 @@ def _author(document: Document, names: dict[int, str], me_id: int | None) -> str
     kind = document.author_kind
     if kind == AuthorKind.PROFESSIONAL and document.author_professional is not None:
         pro = document.author_professional
-        label = professions().get(pro.profession_code, "")
+        label = profession_label(pro.profession_code)
         return f"{pro.display_name} ({label})" if label else pro.display_name
     if kind == AuthorKind.ORGANISATION and document.author_organisation is not None:
         return document.author_organisation.name
@@ -150,7 +150,7 @@ def _row(document: Document, names: dict[int, str] | None = None, me_id: int | N
     return DocumentRow(
         document=document,
         author=_author(document, names, me_id),
-        type_label=codes.CodeLists.types().get(document.type_code, document.type_code),
+        type_label=codes.type_label(document.type_code),
         masked=Confidentiality.MASQUE_PS in conf,
         invisible_patient=Confidentiality.INVISIBLE_PATIENT in conf,
         invisible_representatives=Confidentiality.INVISIBLE_REPRESENTANTS_LEGAUX in conf,

@@ -40,6 +40,7 @@ from django import forms
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carnet.audit.services import trace
@@ -636,7 +637,7 @@ def _notify_invitation(delegation: Delegation) -> None:
         delegation=delegation,
         template="delegation_invitation",
         event="invited",
-        expires=expires.strftime("%d/%m/%Y") if expires else "",
+        expires=timezone.localtime(expires).date().isoformat() if expires else "",
     )
 
 

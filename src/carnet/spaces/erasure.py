@@ -47,7 +47,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Model
-from django.utils import formats, timezone
+from django.utils import timezone
 
 from carnet.common import clock
 from carnet.common.actors import Actor
@@ -273,7 +273,7 @@ def _queue_certificate(
     if person.deceased_on is not None or space.deceased_at is not None:
         return ErasureNotice.NONE
     recipient = letter_recipient(person)
-    when = formats.date_format(timezone.localtime(erasure.erased_at), "SHORT_DATE_FORMAT")
+    when = timezone.localtime(erasure.erased_at).date().isoformat()  # worded in the reader's language
     dedup_key = notice_key(erasure)
     requested = erasure.motif == REQUESTED
     if recipient.email:

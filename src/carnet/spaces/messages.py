@@ -173,7 +173,7 @@ TEMPLATES: dict[str, MessageTemplate] = {
     "majority_code": _t(
         "Votre profil Carnet vous appartient désormais",
         "Your Carnet space is now yours",
-        "Vous êtes majeur : votre profil Carnet est désormais rattaché à vous seul. Activez-le sur "
+        "Vous avez atteint la majorité : votre profil Carnet n'est plus rattaché qu'à vous. Activez-le sur "
         "{base_url}/activation/ avec ce code provisoire, valable jusqu'au {expires} : {code}",
         "You are now of age: your Carnet space is attached to you alone. "
         "Activate it at {base_url}/activation/ with this provisional code, valid until {expires}: {code}",

@@ -18,6 +18,29 @@ class SpaceStatus(models.TextChoices):
     DELETED = "DELETED", _("Supprimé")
 
 
+#: The reason of the last status change (``HealthSpace.motif``, R-LC-28) as the back-office shows it: the
+#: stored value is a code (services.py, erasure.py, the suspension form), never shown as such.
+MOTIF_LABELS = {
+    "INFORMATION_SENT": _("Information envoyée par l'Assurance Maladie"),
+    "OUVERTURE_AUTO": _("Ouverture automatique après le délai d'opposition"),
+    "ACTIVATION": _("Activation par le titulaire"),
+    "OPPOSITION": _("Opposition du titulaire"),
+    "CLOTURE": _("Clôture demandée par le titulaire"),
+    "REOUVERTURE": _("Réouverture demandée par le titulaire"),
+    "FRAUD": _("Suspension pour fraude"),
+    "MALFUNCTION": _("Suspension pour dysfonctionnement grave"),
+    "CONTESTATION": _("Suspension contestée par le titulaire"),
+    "LEVEE": _("Suspension levée"),
+    "SUSPENSION_SANS_CONTESTATION": _("Clôture après une suspension non contestée"),
+    "DECES": _("Décès du titulaire"),
+    "MAJORITE": _("Passage à la majorité"),
+    "SUPPRESSION_DEMANDEE": _("Suppression demandée par le titulaire"),
+    "FIN_ARCHIVAGE": _("Fin de la durée d'archivage"),
+    "FIN_ARCHIVAGE_OPPOSITION": _("Fin de la conservation après une opposition"),
+}
+OTHER_MOTIF = _("Autre motif")
+
+
 class DeletionStatus(models.TextChoices):
     NONE = "", _("Aucune")
     REQUESTED = "REQUESTED", _("Demande de suppression des données en cours")
@@ -66,6 +89,13 @@ class HealthSpace(models.Model):
 
     def __str__(self) -> str:
         return f"HealthSpace {self.public_id} ({self.status})"
+
+    @property
+    def motif_label(self) -> str:
+        """The motif in words ("" when there is none): never the stored code."""
+        if not self.motif:
+            return ""
+        return str(MOTIF_LABELS.get(self.motif, OTHER_MOTIF))
 
     @property
     def patient_id(self) -> int:

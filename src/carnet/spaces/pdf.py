@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
+from carnet.common import dates
+
 logging.getLogger("fontTools").setLevel(logging.WARNING)  # font subsetting logs every glyph at INFO
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -95,13 +97,13 @@ def _day(value: date | datetime | None) -> str:
         return "—"
     if isinstance(value, datetime):
         value = timezone.localtime(value).date()
-    return value.strftime("%d/%m/%Y")
+    return dates.format_day(value)
 
 
 def _moment(value: datetime | None) -> str:
     if value is None:
         return "—"
-    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+    return dates.format_moment(value)
 
 
 def opposition_proof_pdf(

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
-from carnet.common import clock
+from carnet.common import clock, dates
+from carnet.common.words import of_name, role_words
 
-from .models import Delegation, DelegationKind, DelegationStatus
+from .models import Delegation, DelegationStatus
 
 
 def _latin1(text: str) -> str:
@@ -30,14 +30,13 @@ def _latin1(text: str) -> str:
 
 
 def _when(value: datetime | None) -> str:
-    return str(formats.date_format(timezone.localtime(value), "d/m/Y")) if value else "-"
+    return dates.format_day(value) if value else "-"
 
 
 def attestation_pdf(*, delegation: Delegation, allowed: frozenset[str]) -> bytes:
     """Render the attestation of ``delegation`` in its current state (ACCEPTED or ended). ``allowed``: what
     the delegate may do (``spaces.delegation``'s rights table, R-DEL-2, R-MIN-1/3)."""
-    is_caregiving = delegation.kind == DelegationKind.CAREGIVING
-    role = _("proche aidant") if is_caregiving else _("représentant légal")
+    role = role_words(delegation.kind, delegation.delegate.sex)
     labels = {
         "consult": _("consulter les documents et les données"),
         "add": _("ajouter des documents et des données"),
@@ -69,11 +68,11 @@ def attestation_pdf(*, delegation: Delegation, allowed: frozenset[str]) -> bytes
 
     line(_("Attestation d'accès à un espace santé Carnet"), size=16, style="B", gap=6)
     line(
-        _("%(delegate)s est %(role)s de %(subject)s et peut agir dans son espace santé Carnet.")
+        _("%(delegate)s est %(role)s %(of_subject)s et peut agir dans son espace santé Carnet.")
         % {
             "delegate": delegation.delegate.display_name,
             "role": role,
-            "subject": delegation.subject.display_name,
+            "of_subject": of_name(delegation.subject.display_name),
         }
     )
     line(_("Début de l'accès : %(date)s") % {"date": _when(delegation.start_date)})

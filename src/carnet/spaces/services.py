@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carnet.audit.services import trace
@@ -101,8 +101,8 @@ def _date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = timezone.localtime(value)
-    return str(formats.date_format(value, "d/m/Y"))
+        value = timezone.localtime(value).date()
+    return value.isoformat()  # worded in the reader's language when the message is sent (templates_catalogue)
 
 
 def provisional_code_issue(

@@ -21,7 +21,7 @@ from carnet.common.actors import Actor, ActorKind
 from carnet.common.errors import DomainError
 from carnet.common.permissions import patient_required, professional_required
 from carnet.common.roles import Role
-from carnet.identity.codes import professions
+from carnet.identity.codes import profession_label
 from carnet.vault.blobstore import blob_get
 
 from . import services
@@ -479,6 +479,7 @@ def pro_home(request: HttpRequest) -> HttpResponse:
         "spaces/pro_home.html",
         {
             "professional": professional,
-            "profession_label": professions().get(professional.profession_code, professional.profession_code),
+            "profession_label": profession_label(professional.profession_code)
+            or professional.profession_code,
         },
     )

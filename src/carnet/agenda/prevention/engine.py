@@ -18,10 +18,10 @@ from datetime import date, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from .rules import KIND_LABELS_FR, Age, PreventionRule, RuleSet, ruleset
+from .rules import KIND_LABELS, Age, Kind, PreventionRule, RuleSet, ruleset
 
 
 class Status(StrEnum):
@@ -45,6 +45,7 @@ class PreventionItem:
     recorded_done: bool  # a recorded vaccination covers it
     source: str
     mandatory: bool = False
+    open_ended: bool = False  # recurs for life ("à partir du …" rather than a far end date)
 
     @property
     def window_last_day(self) -> date:
@@ -52,37 +53,72 @@ class PreventionItem:
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS_FR.get(self.kind, self.kind)
+        return str(KIND_LABELS.get(self.kind, self.kind))
 
 
-def _age_text(age: Age) -> str:
+def age_text(age: Age) -> str:
+    """The age in words: "50 ans", "2 mois", "8 jours", "1 an 6 mois" in the active language."""
     parts = []
     if age.years:
-        parts.append(_("%(n)s ans") % {"n": age.years})
+        parts.append(ngettext("%(n)s an", "%(n)s ans", age.years) % {"n": age.years})
     if age.months:
-        parts.append(_("%(n)s mois") % {"n": age.months})
+        parts.append(ngettext("%(n)s mois", "%(n)s mois", age.months) % {"n": age.months})
     if age.days or not parts:
-        parts.append(_("%(n)s jours") % {"n": age.days})
+        parts.append(ngettext("%(n)s jour", "%(n)s jours", age.days) % {"n": age.days})
     return " ".join(parts)
+
+
+def _whole_years(age: Age) -> bool:
+    return age.months == 0 and age.days == 0
+
+
+def _ages_text(rule: PreventionRule) -> str:
+    """The ages of a window ``[start, end)`` as a person says them: "de 50 à 51 ans" (up to the day before the
+    52nd birthday), "de 79 ans", "à partir de 75 ans", "à partir de 1 mois et avant 2 mois", "dès la
+    naissance et avant 8 jours"."""
+    start, end = rule.start, rule.end
+    if rule.open_ended:
+        return _("à partir de %(age)s") % {"age": age_text(start)}
+    if start.years and _whole_years(start) and _whole_years(end):
+        last = end.years - 1
+        if last == start.years:
+            return ngettext("de %(n)s an", "de %(n)s ans", start.years) % {"n": start.years}
+        return _("de %(start)s à %(end)s ans") % {"start": start.years, "end": last}
+    if start == Age():
+        return _("dès la naissance et avant %(end)s") % {"end": age_text(end)}
+    return _("à partir de %(start)s et avant %(end)s") % {"start": age_text(start), "end": age_text(end)}
 
 
 def why_text(rule: PreventionRule) -> str:
     """ "Why am I seeing this" (R-AG-3): the rule's ages, the sex it targets, its interval and its source."""
-    who = (
-        _("les femmes")
-        if rule.sexes == frozenset({"F"})
-        else _("les hommes")
-        if rule.sexes == frozenset({"M"})
-        else _("toutes les personnes")
-    )
-    text = _("Proposé à %(who)s de %(start)s à %(end)s.") % {
-        "who": who,
-        "start": _age_text(rule.start),
-        "end": _age_text(rule.end),
-    }
+    if rule.sexes == frozenset({"F"}):
+        who = _("Proposé aux femmes %(ages)s.")
+    elif rule.sexes == frozenset({"M"}):
+        who = _("Proposé aux hommes %(ages)s.")
+    elif rule.kind == Kind.CHILD_EXAM:
+        who = _("Proposé à tous les enfants %(ages)s.")
+    else:
+        who = _("Proposé à toutes les personnes %(ages)s.")
+    text = who % {"ages": _ages_text(rule)}
     if rule.why_fr:
-        text += " " + rule.why_fr
-    return text + " " + _("Source : %(source)s.") % {"source": rule.source}
+        text += " " + _(rule.why_fr)
+    return text + " " + _("Source : %(source)s.") % {"source": _(rule.source)}
+
+
+def rule_label(rule: PreventionRule) -> str:
+    """The item's title in the active language: the file's label (its message id translated, with its age),
+    or "Vaccination : <vaccine> (<age>)" from the vaccines' own names in both languages."""
+    if rule.vaccine:
+        from carnet.profile.vitals import referential
+
+        return _("Vaccination : %(vaccine)s (%(age)s)") % {
+            "vaccine": referential.vaccines()[rule.vaccine].name,
+            "age": age_text(rule.start),
+        }
+    if not rule.label_msgid:
+        return rule.label_fr
+    label = _(rule.label_msgid)
+    return label.format(age=rule.label_age) if rule.label_age is not None else label
 
 
 def _day_bounds(age: Age) -> tuple[int, int]:
@@ -122,6 +158,11 @@ def _windows(
 @lru_cache(maxsize=4096)
 def _why_cached(rule: PreventionRule, language: str) -> str:
     return why_text(rule)
+
+
+@lru_cache(maxsize=4096)
+def _label_cached(rule: PreventionRule, language: str) -> str:
+    return rule_label(rule)
 
 
 def _covered(
@@ -171,7 +212,7 @@ def items_for(
             PreventionItem(
                 kind=str(rule.kind),
                 code=rule.code,
-                label=rule.label_fr,
+                label=_label_cached(rule, language),
                 window_start=start,
                 window_end=end,
                 status=status,
@@ -181,6 +222,7 @@ def items_for(
                 recorded_done=recorded,
                 source=rule.source,
                 mandatory=rule.mandatory,
+                open_ended=rule.open_ended,
             )
         )
     items.sort(key=lambda item: (item.window_start, item.code))

@@ -7,6 +7,10 @@ their windows, so the schedule is written once.
 
 Every rule is expanded into *occurrences* (``PreventionRule``): one code, one kind, one age window
 ``[start, end)`` counted from the birth date, the sexes it applies to and a "why am I seeing this" text.
+
+The file's texts (labels, "why" texts, sources) are French and are gettext message ids: they are listed in
+``carnet/data/data_strings.py`` (generated, see ``carnet.data.build_strings``), translated in the catalogue,
+and the engine translates them when it builds a person's items, in the language of the page.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from django.utils.translation import gettext_lazy as _
 
 RULES_FILE = Path(__file__).resolve().parents[2] / "data" / "prevention" / "rules.json"
 
@@ -33,12 +39,12 @@ class Kind(StrEnum):
     CHECKUP = "CHECKUP"
 
 
-KIND_LABELS_FR: dict[str, str] = {
-    Kind.VACCINATION: "Vaccinations",
-    Kind.CHILD_EXAM: "Examens obligatoires de l'enfant",
-    Kind.DENTAL: "Examens dentaires M'T dents",
-    Kind.SCREENING: "Dépistages organisés",
-    Kind.CHECKUP: "Bilans prévention",
+KIND_LABELS: dict[str, Any] = {
+    Kind.VACCINATION: _("Vaccinations"),
+    Kind.CHILD_EXAM: _("Examens obligatoires de l'enfant"),
+    Kind.DENTAL: _("Examens dentaires M'T dents"),
+    Kind.SCREENING: _("Dépistages organisés"),
+    Kind.CHECKUP: _("Bilans prévention"),
 }
 
 
@@ -76,17 +82,20 @@ class PreventionRule:
     code: str
     kind: Kind
     group: str
-    label_fr: str
+    label_fr: str  # the label in French (the file's, with its age); pages show ``engine.rule_label``
     start: Age
     end: Age  # exclusive
     group_start: Age
     group_end: Age  # exclusive
     sexes: frozenset[str]
-    why_fr: str
+    why_fr: str  # a message id of the catalogue, like the source
     source: str
     vaccine: str = ""  # vaccines.json code of a vaccination occurrence
     targets: tuple[str, ...] = ()  # diseases whose recorded doses mark it done
     mandatory: bool = False
+    label_msgid: str = ""  # the file's label, "{age}" left in (a message id of the catalogue)
+    label_age: int | None = None  # the age a series label gives its "{age}"
+    open_ended: bool = False  # recurs until the calendar's maximum age: "from age N", not "N to 119"
 
     def applies_to(self, sex: str) -> bool:
         return not self.sexes or sex in self.sexes
@@ -125,6 +134,8 @@ def _expand_series(raw: dict[str, Any], source: str) -> list[PreventionRule]:
             kind=Kind(raw["kind"]),
             group=raw["code"],
             label_fr=raw["label_fr"].format(age=a),
+            label_msgid=raw["label_fr"],
+            label_age=a,
             start=_years(a),
             end=_years(b),
             group_start=group_start,
@@ -144,6 +155,7 @@ def _single(raw: dict[str, Any], source: str) -> PreventionRule:
         kind=Kind(raw["kind"]),
         group=raw["code"],
         label_fr=raw["label_fr"],
+        label_msgid=raw["label_fr"],
         start=start,
         end=end,
         group_start=start,
@@ -164,7 +176,6 @@ def _vaccination_rules(config: dict[str, Any], source: str) -> list[PreventionRu
     for row in referential.calendar():
         code = row["vaccine"]
         definition = vaccines[code]
-        label = f"Vaccination {definition.name_fr}"
         why = config["why_mandatory_fr"] if row.get("mandatory") else config["why_fr"]
         occurrences: list[tuple[str, Age, Age]] = []
         for months in row.get("ages_months", []):
@@ -195,7 +206,7 @@ def _vaccination_rules(config: dict[str, Any], source: str) -> list[PreventionRu
                     code="VAC_" + key.replace("@", "_").replace("+", "_PLUS"),
                     kind=Kind.VACCINATION,
                     group=f"VAC_{code}",
-                    label_fr=f"{label} ({_age_label(start)})",
+                    label_fr=f"Vaccination : {definition.name_fr} ({_age_label(start)})",
                     start=start,
                     end=end,
                     group_start=group_start,
@@ -206,6 +217,7 @@ def _vaccination_rules(config: dict[str, Any], source: str) -> list[PreventionRu
                     vaccine=code,
                     targets=tuple(definition.targets),
                     mandatory=bool(row.get("mandatory")),
+                    open_ended=end == _years(max_age),
                 )
             )
     return rules
@@ -216,11 +228,12 @@ def _plus(a: Age, b: Age) -> Age:
 
 
 def _age_label(age: Age) -> str:
+    """The French age of ``label_fr`` (pages translate: ``engine.age_text``)."""
     if age.years:
-        return f"{age.years} ans"
+        return f"{age.years} an" if age.years == 1 else f"{age.years} ans"
     if age.months:
         return f"{age.months} mois"
-    return f"{age.days} jours"
+    return f"{age.days} jour" if age.days == 1 else f"{age.days} jours"
 
 
 def load(path: Path = RULES_FILE) -> RuleSet:

@@ -260,13 +260,14 @@ def line_chart_svg(
 
 
 def date_tick_formatter(values_span: timedelta) -> Callable[[float], str]:
-    """Ticks as dd/mm/yyyy (or hh:mm for a span under two days), in the service's time zone."""
-    from django.utils import timezone
+    """Ticks as short dates ("10 déc. 2025"; "10 déc. 19 h 42" for a span under two days), in the service's
+    time zone and the page's language (``carnet.common.dates``)."""
+    from carnet.common import dates
 
     def fmt(value: float) -> str:
-        moment = timezone.localtime(datetime.fromtimestamp(value, tz=UTC))
+        moment = datetime.fromtimestamp(value, tz=UTC)
         if values_span < timedelta(days=2):
-            return moment.strftime("%d/%m %H:%M")
-        return moment.strftime("%d/%m/%Y")
+            return dates.format_short_moment(moment)
+        return dates.format_short_day(moment)
 
     return fmt

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -208,7 +209,11 @@ def vaccine(code: str) -> VaccineDef | None:
 
 def vaccines_meta() -> dict[str, Any]:
     raw = _vaccines_raw()
-    return {"version": raw["version"], "effective_date": raw["effective_date"], "source": raw["source"]}
+    return {
+        "version": raw["version"],
+        "effective_date": date.fromisoformat(raw["effective_date"]),
+        "source": raw["source"],
+    }
 
 
 def calendar() -> list[dict[str, Any]]:

@@ -123,7 +123,7 @@ def _notify_holder(scope: AccessScope, *, dedup_key: str) -> None:
         address=address,
         template=PROFILE_UPDATED_BY_PROFESSIONAL,
         params={
-            "date": timezone.localtime(clock.now()).strftime("%d/%m/%Y"),
+            "date": timezone.localtime(clock.now()).date().isoformat(),
             "base_url": str(settings.CARNET_BASE_URL or ""),
         },
         dedup_key=dedup_key,

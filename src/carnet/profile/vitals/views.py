@@ -21,15 +21,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carnet.access.views import ProPatient, pro_context, pro_patient
-from carnet.common import clock
+from carnet.common import clock, dates
 from carnet.common.errors import DomainError, NotFoundOrForbidden
 from carnet.common.permissions import patient_required, professional_required
-from carnet.identity.codes import professions
+from carnet.identity.codes import profession_label
 from carnet.identity.models import Person
 from carnet.spaces.acting import ActingContext, acting_context
 
@@ -55,7 +56,7 @@ def author_label(row: Vaccination | Measurement, me: Person | None = None) -> st
     """Who wrote the entry, as the patient sees it (R-PML-1: "shown with their author")."""
     if row.author_professional is not None:
         pro = row.author_professional
-        profession = professions().get(pro.profession_code, "")
+        profession = profession_label(pro.profession_code)
         return f"{pro.display_name} ({profession})" if profession else pro.display_name
     if row.author_organisation is not None:
         return row.author_organisation.name
@@ -75,6 +76,12 @@ class VaccinationRow:
     @property
     def public_id(self) -> uuid.UUID:
         return self.vaccination.public_id
+
+    @property
+    def name(self) -> str:
+        """A vaccine of the list by its name in the page's language; a free-text name as it was typed."""
+        known = referential.vaccine(self.vaccination.vaccine_code) if self.vaccination.vaccine_code else None
+        return known.name if known is not None else str(self.vaccination.vaccine_name)
 
 
 def _vaccination_row(v: Vaccination, me: Person | None, *, editable: bool) -> VaccinationRow:
@@ -246,8 +253,13 @@ def _english() -> bool:
     return (get_language() or "fr").startswith("en")
 
 
+def _point(when: str, value: str) -> str:
+    """A chart point's label, "5 décembre 2026 à 8 h 00 : 64,8 kg" (the colon as each language writes it)."""
+    return str(_("%(when)s : %(value)s") % {"when": when, "value": value})
+
+
 def _when(measurement: Measurement) -> str:
-    return timezone.localtime(measurement.measured_at).strftime("%d/%m/%Y %H:%M")
+    return dates.format_moment(measurement.measured_at)
 
 
 @dataclass(frozen=True)
@@ -263,7 +275,7 @@ def measure_chart(definition: referential.MeasureDef, series_rows: list[Measurem
     first = charts.Series(
         name=definition.value_label if definition.is_pair else definition.label,
         points=[(m.measured_at, float(m.value)) for m in series_rows],
-        labels=[f"{_when(m)} : {format_value(m, definition)}" for m in series_rows],
+        labels=[_point(_when(m), format_value(m, definition)) for m in series_rows],
     )
     series = [first]
     if definition.second is not None:
@@ -274,7 +286,7 @@ def measure_chart(definition: referential.MeasureDef, series_rows: list[Measurem
                     (m.measured_at, float(m.second_value)) for m in series_rows if m.second_value is not None
                 ],
                 labels=[
-                    f"{_when(m)} : {definition.second.label} {m.second_value} {unit}"
+                    _point(_when(m), f"{definition.second.label} {m.second_value} {unit}")
                     for m in series_rows
                     if m.second_value is not None
                 ],
@@ -283,11 +295,15 @@ def measure_chart(definition: referential.MeasureDef, series_rows: list[Measurem
     span = series_rows[-1].measured_at - series_rows[0].measured_at if series_rows else timedelta(0)
     values = [float(m.value) for m in series_rows]
     description = str(
-        _("%(count)s mesures du %(first)s au %(last)s ; valeurs de %(min)s à %(max)s %(unit)s.")
+        ngettext(
+            "%(count)s mesure du %(first)s au %(last)s ; valeurs de %(min)s à %(max)s %(unit)s.",
+            "%(count)s mesures du %(first)s au %(last)s ; valeurs de %(min)s à %(max)s %(unit)s.",
+            len(series_rows),
+        )
         % {
             "count": len(series_rows),
-            "first": _when(series_rows[0])[:10],
-            "last": _when(series_rows[-1])[:10],
+            "first": dates.format_day(series_rows[0].measured_at),
+            "last": dates.format_day(series_rows[-1].measured_at),
             "min": min(values),
             "max": max(values),
             "unit": unit,
@@ -414,7 +430,7 @@ class GrowthBlock:
 def _age_label(days: int) -> str:
     months = days / growth.DAYS_PER_MONTH
     if months < 24:
-        return str(_("%(months)s mois") % {"months": f"{months:.1f}".replace(".", ",")})
+        return str(_("%(months)s mois") % {"months": formats.number_format(round(months, 1), 1)})
     years, rest = divmod(int(months), 12)
     return str(_("%(years)s ans %(months)s mois") % {"years": years, "months": rest})
 
@@ -450,14 +466,16 @@ def growth_chart(
         name=str(definition.label),
         points=[(x(p.age_months), p.value) for p in curves.points],
         labels=[
-            f"{p.on.strftime('%d/%m/%Y')} ({_age_label(p.age_days)}) : {p.value:g} {unit}"
-            for p in curves.points
+            f"{dates.format_day(p.on)} ({_age_label(p.age_days)}) : {p.value:g} {unit}" for p in curves.points
         ],
     )
     description = str(
-        _(
+        ngettext(
+            "Courbes de référence OMS (percentiles 3, 15, 50, 85 et 97) et %(count)s mesure de l'enfant, "
+            "de la naissance à %(age)s.",
             "Courbes de référence OMS (percentiles 3, 15, 50, 85 et 97) et %(count)s mesures de l'enfant, "
-            "de la naissance à %(age)s."
+            "de la naissance à %(age)s.",
+            len(curves.points),
         )
         % {"count": len(curves.points), "age": _age_label(int(curves.x_max_months * growth.DAYS_PER_MONTH))}
     )
@@ -502,11 +520,13 @@ def growth_curves(request: HttpRequest) -> HttpResponse:
                 curves=curves,
                 rows=[
                     {
-                        "on": p.on.strftime("%d/%m/%Y"),
+                        "on": dates.format_day(p.on),
                         "age": _age_label(p.age_days),
-                        "value": f"{p.value:g}".replace(".", ","),
+                        "value": formats.number_format(f"{p.value:g}"),
                         "percentile": None if p.percentile is None else f"{p.percentile:.0f}",
-                        "z": None if p.z is None else f"{p.z:+.2f}".replace(".", ","),
+                        "z": None
+                        if p.z is None
+                        else ("+" if p.z >= 0 else "") + formats.number_format(p.z, 2),
                     }
                     for p in curves.points
                 ],
