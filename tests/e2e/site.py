@@ -6,7 +6,7 @@ one role, or listed in ``EXCLUDED`` with the reason it is not a page (an action 
 download, the machine APIs). A new route that is neither makes ``test_every_page`` fail, so a new page
 cannot ship without being looked at.
 
-The world is the demo population (``carnet.common.demo``) plus what a year of use leaves behind: profile
+The world is the demo population (``carnet.demo.population``) plus what a year of use leaves behind: profile
 entries in every section, vaccinations, measures and growth points for the child, appointments and a
 reminder, a conversation with replies, attachments and drafts, a support request, a closed and a
 suspended profile, all written through the real services.
@@ -32,8 +32,9 @@ from carnet.agenda import services as agenda_services
 from carnet.agenda.prevention import services as prevention_services
 from carnet.audit.models import Trace
 from carnet.backoffice import services as backoffice_services
-from carnet.common import clock, demo
+from carnet.common import clock
 from carnet.common.actors import Actor, ActorKind
+from carnet.demo import population as demo
 from carnet.identity.models import Person
 from carnet.messaging import services as messaging_services
 from carnet.messaging.services import IncomingFile
@@ -56,6 +57,11 @@ EXCLUDED: dict[str, str] = {
     "api:*": "the machine API (JSON, OAuth2): no page",
     "fhir:*": "the FHIR API: no page",
     "set_language": "Django's language switch: answers POST (the header's form) with a redirect",
+    "pwa:service_worker": "the service worker's JavaScript: no page",
+    "pwa:manifest": "the web app manifest (JSON): no page",
+    "pwa:offline_summary": POST_ONLY,
+    "pwa:push_subscribe": POST_ONLY,
+    "pwa:push_unsubscribe": POST_ONLY,
     "spaces:opposition_proof": DOWNLOAD,
     "spaces:close": POST_ONLY,
     "spaces:oppose_for_child": POST_ONLY,
@@ -561,6 +567,11 @@ def visits(w: World) -> list[Visit]:
             "audit:verifier_page",
             "notifications:outbox",
             "demo:clock",
+            "legal:notice",
+            "legal:personal_data",
+            "legal:accessibility",
+            "legal:sitemap",
+            "pwa:offline",
         )
     ]
     pages += [
@@ -595,6 +606,7 @@ def visits(w: World) -> list[Visit]:
         at(PATIENT, "notification_centre:preferences"),
         at(PATIENT, "accounts:devices"),
         at(PATIENT, "accounts:password_change"),
+        at(PATIENT, "profile_summary:emergency"),
     ]
     patient = {"patient_id": ids["claire"]}
     pages += [

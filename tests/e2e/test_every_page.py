@@ -109,7 +109,9 @@ def _load(page: Any, path: str, status: int = 200) -> list[str]:
 
 
 def _context(browser: Any, live_server: Any, session: str | None) -> Any:
-    context = browser.new_context(base_url=live_server.url, locale="fr-FR")
+    # Service workers blocked: Playwright's routes (the 503 page below) do not see what a worker fetches, and
+    # the worker's own promises are tested in test_pwa_offline.py.
+    context = browser.new_context(base_url=live_server.url, locale="fr-FR", service_workers="block")
     context.add_init_script(path=str(AXE))
     if session:
         context.add_cookies(

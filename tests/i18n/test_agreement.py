@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from carnet.accounts.models import User
-from carnet.common import demo
+from carnet.demo import population as demo
 from carnet.identity.models import Person
 from carnet.notifications.models import InAppNotification
 from carnet.spaces.acting import SESSION_KEY

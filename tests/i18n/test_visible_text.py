@@ -16,7 +16,7 @@ from django.test import Client
 from django.utils import translation
 
 from carnet.accounts.models import User
-from carnet.common import demo
+from carnet.demo import population as demo
 from carnet.identity.models import Person
 from carnet.spaces.acting import SESSION_KEY
 from tests.security.test_csp_crawl import crawl

@@ -123,7 +123,7 @@ def test_the_page_answers_404_to_patients_and_professionals(client, role, failed
 
 
 def test_every_message_template_has_an_operators_label() -> None:
-    from carnet.config.tasks import load_tasks
+    from carnet.tasks import load_tasks
 
     from carnet.backoffice.views_notifications import TEMPLATE_LABELS
     from carnet.notifications.templates_catalogue import CATALOGUE
