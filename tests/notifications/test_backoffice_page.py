@@ -123,10 +123,9 @@ def test_the_page_answers_404_to_patients_and_professionals(client, role, failed
 
 
 def test_every_message_template_has_an_operators_label() -> None:
-    from carnet.tasks import load_tasks
-
     from carnet.backoffice.views_notifications import TEMPLATE_LABELS
     from carnet.notifications.templates_catalogue import CATALOGUE
+    from carnet.tasks import load_tasks
 
     load_tasks()  # the apps register their templates when their modules load
     assert set(CATALOGUE) <= set(TEMPLATE_LABELS)
