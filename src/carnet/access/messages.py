@@ -7,23 +7,7 @@ and ``access.services``); the names stay ``record_*``, the names preferences and
 from __future__ import annotations
 
 from carnet.notifications.templates_catalogue import MessageTemplate, register
-
-_SIGN_FR = (
-    "\n\nCarnet — ceci est un message automatique, merci de ne pas y répondre. "
-    "Carnet ne vous demandera jamais votre mot de passe."
-)
-_SIGN_EN = (
-    "\n\nCarnet — this is an automatic message, please do not reply. Carnet will never ask for your password."
-)
-
-
-def _t(subject_fr: str, subject_en: str, body_fr: str, body_en: str, *params: str) -> MessageTemplate:
-    return MessageTemplate(
-        subject={"fr": subject_fr, "en": subject_en},
-        body={"fr": body_fr + _SIGN_FR, "en": body_en + _SIGN_EN},
-        params=tuple(params),
-    )
-
+from carnet.notifications.templates_catalogue import automatic as _t
 
 TEMPLATES: dict[str, MessageTemplate] = {
     # R-AC-14, R-NOT-1: first access of a professional new to this patient

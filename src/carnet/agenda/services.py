@@ -28,6 +28,8 @@ from carnet.common.text import strip_bidi_controls
 from carnet.identity.models import Organisation, Professional
 from carnet.notifications.models import Channel, InAppNotification, NotificationKind
 from carnet.notifications.services import notify
+from carnet.notifications.templates_catalogue import SIGN_EN as _SIGN_EN
+from carnet.notifications.templates_catalogue import SIGN_FR as _SIGN_FR
 from carnet.notifications.templates_catalogue import MessageTemplate, register
 
 from . import ics
@@ -46,10 +48,6 @@ NOT_FOUND = _("Ce rendez-vous n'existe pas ou vous n'y avez pas accès.")
 MAX_OFFSETS = 3
 REMINDER_HORIZON = timedelta(minutes=max(ReminderOffset.values))
 
-_SIGN_FR = "\n\nCarnet — ceci est un message automatique, merci de ne pas y répondre. Carnet ne vous demandera jamais votre mot de passe."
-_SIGN_EN = (
-    "\n\nCarnet — this is an automatic message, please do not reply. Carnet will never ask for your password."
-)
 
 # Content-free (R-NOT-2, invariant 5): "a" appointment and its time, never who or what for.
 register(

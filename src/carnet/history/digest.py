@@ -19,13 +19,10 @@ from carnet.audit.services import trace
 from carnet.common import clock
 from carnet.notifications.models import Channel
 from carnet.notifications.services import notify
+from carnet.notifications.templates_catalogue import SIGN_EN as _SIGN_EN
+from carnet.notifications.templates_catalogue import SIGN_FR as _SIGN_FR
 from carnet.notifications.templates_catalogue import MessageTemplate, register
 from carnet.spaces.acting import ActingContext
-
-_SIGN_FR = "\n\nCarnet — ceci est un message automatique, merci de ne pas y répondre. Carnet ne vous demandera jamais votre mot de passe."
-_SIGN_EN = (
-    "\n\nCarnet — this is an automatic message, please do not reply. Carnet will never ask for your password."
-)
 
 register(
     "history_digest",

@@ -7,15 +7,9 @@ subject, a body, an attachment name or a request for a password. Registered in t
 
 from __future__ import annotations
 
+from carnet.notifications.templates_catalogue import SIGN_EN as _SIGN_EN
+from carnet.notifications.templates_catalogue import SIGN_FR as _SIGN_FR
 from carnet.notifications.templates_catalogue import MessageTemplate, register
-
-_SIGN_FR = (
-    "\n\nCarnet — ceci est un message automatique, merci de ne pas y répondre. "
-    "Carnet ne vous demandera jamais votre mot de passe."
-)
-_SIGN_EN = (
-    "\n\nCarnet — this is an automatic message, please do not reply. Carnet will never ask for your password."
-)
 
 NEW_MESSAGE = "messaging_new_message"  # to the patient (or his legal representative), R-MSG-5
 NEW_MESSAGE_PRO = "messaging_new_message_pro"  # to the professional: a patient answered

@@ -18,10 +18,23 @@ class MessageTemplate:
     params: tuple[str, ...] = ()
 
 
-_SIGN_FR = "\n\nCarnet — ceci est un message automatique, merci de ne pas y répondre. Carnet ne vous demandera jamais votre mot de passe."
-_SIGN_EN = (
+SIGN_FR = (
+    "\n\nCarnet — ceci est un message automatique, merci de ne pas y répondre. "
+    "Carnet ne vous demandera jamais votre mot de passe."
+)
+SIGN_EN = (
     "\n\nCarnet — this is an automatic message, please do not reply. Carnet will never ask for your password."
 )
+
+
+def automatic(subject_fr: str, subject_en: str, body_fr: str, body_en: str, *params: str) -> MessageTemplate:
+    """A template of an automatic message: the bodies end with the service's signature (SIGN_FR/SIGN_EN)."""
+    return MessageTemplate(
+        subject={"fr": subject_fr, "en": subject_en},
+        body={"fr": body_fr + SIGN_FR, "en": body_en + SIGN_EN},
+        params=tuple(params),
+    )
+
 
 CATALOGUE: dict[str, MessageTemplate] = {
     "information_letter": MessageTemplate(
@@ -29,18 +42,18 @@ CATALOGUE: dict[str, MessageTemplate] = {
         body={
             "fr": "Un espace santé personnel va être ouvert pour vous le {open_date}, sauf opposition de votre part "
             "avant cette date sur {base_url}/opposition/. Votre code provisoire d'activation, valable jusqu'au "
-            "{expires}, est : {code}" + _SIGN_FR,
+            "{expires}, est : {code}" + SIGN_FR,
             "en": "A personal health space will be opened for you on {open_date} unless you object before then at "
             "{base_url}/opposition/. Your provisional activation code, valid until {expires}, is: {code}"
-            + _SIGN_EN,
+            + SIGN_EN,
         },
         params=("open_date", "base_url", "expires", "code"),
     ),
     "provisional_code": MessageTemplate(
         subject={"fr": "Votre nouveau code provisoire", "en": "Your new provisional code"},
         body={
-            "fr": "Votre nouveau code provisoire, valable jusqu'au {expires}, est : {code}" + _SIGN_FR,
-            "en": "Your new provisional code, valid until {expires}, is: {code}" + _SIGN_EN,
+            "fr": "Votre nouveau code provisoire, valable jusqu'au {expires}, est : {code}" + SIGN_FR,
+            "en": "Your new provisional code, valid until {expires}, is: {code}" + SIGN_EN,
         },
         params=("expires", "code"),
     ),
@@ -48,8 +61,8 @@ CATALOGUE: dict[str, MessageTemplate] = {
         subject={"fr": "Votre code de connexion", "en": "Your login code"},
         body={
             "fr": "Votre code de connexion à usage unique est : {code}. Il expire dans {minutes} minutes."
-            + _SIGN_FR,
-            "en": "Your one-time login code is: {code}. It expires in {minutes} minutes." + _SIGN_EN,
+            + SIGN_FR,
+            "en": "Your one-time login code is: {code}. It expires in {minutes} minutes." + SIGN_EN,
         },
         params=("code", "minutes"),
     ),
@@ -57,9 +70,9 @@ CATALOGUE: dict[str, MessageTemplate] = {
         subject={"fr": "Du nouveau dans votre espace Carnet", "en": "News in your Carnet space"},
         body={
             "fr": "Une information vous attend dans votre espace Carnet. Connectez-vous sur {base_url} pour la "
-            "consulter." + _SIGN_FR,
+            "consulter." + SIGN_FR,
             "en": "Something is waiting for you in your Carnet space. Log in at {base_url} to see it."
-            + _SIGN_EN,
+            + SIGN_EN,
         },
         params=("base_url",),
     ),

@@ -30,6 +30,8 @@ from carnet.common import clock
 from carnet.notifications.models import Channel, NotificationKind
 from carnet.notifications.selectors import inapp_unread_since
 from carnet.notifications.services import notify
+from carnet.notifications.templates_catalogue import SIGN_EN as _SIGN_EN
+from carnet.notifications.templates_catalogue import SIGN_FR as _SIGN_FR
 from carnet.notifications.templates_catalogue import MessageTemplate, register
 
 from .facts import document_facts
@@ -41,13 +43,6 @@ LINK = "/espace/documents/"
 # Depositors who are not a reader of the space: their deposits are news to the holder's side.
 EXTERNAL_AUTHORS = frozenset({AuthorKind.PROFESSIONAL, AuthorKind.ORGANISATION, AuthorKind.INSURANCE})
 
-_SIGN_FR = (
-    "\n\nCarnet — ceci est un message automatique, merci de ne pas y répondre. "
-    "Carnet ne vous demandera jamais votre mot de passe."
-)
-_SIGN_EN = (
-    "\n\nCarnet — this is an automatic message, please do not reply. Carnet will never ask for your password."
-)
 
 register(
     NEW_DOCUMENT,

@@ -52,6 +52,8 @@ from carnet.identity.selectors import person_match
 from carnet.identity.validators import normalise_nir, validate_nir
 from carnet.notifications.models import Channel
 from carnet.notifications.services import notify
+from carnet.notifications.templates_catalogue import SIGN_EN as _SIGN_EN
+from carnet.notifications.templates_catalogue import SIGN_FR as _SIGN_FR
 from carnet.notifications.templates_catalogue import MessageTemplate, register
 from carnet.vault.blobstore import blob_delete, blob_get, blob_put
 from carnet.vault.models import Blob
@@ -88,13 +90,6 @@ ATTESTATION_MEDIA_TYPE = "application/pdf"
 # Notification templates (content-free: no names, no health data, never a password)
 # --------------------------------------------------------------------------------------------------
 
-_SIGN_FR = (
-    "\n\nCarnet — ceci est un message automatique, merci de ne pas y répondre. "
-    "Carnet ne vous demandera jamais votre mot de passe."
-)
-_SIGN_EN = (
-    "\n\nCarnet — this is an automatic message, please do not reply. Carnet will never ask for your password."
-)
 
 register(
     "delegation_invitation",
@@ -402,7 +397,9 @@ def _attestation_issue(delegation: Delegation) -> None:
     The subject's copy is ``delegation.attestation_blob``; the delegate's copy is the blob of the delegate
     with the same media type. Caller is inside the act's transaction and saves the delegation.
     """
-    allowed = CAREGIVER_ALLOWED if delegation.kind == DelegationKind.CAREGIVING else LEGAL_REPRESENTATIVE_ALLOWED
+    allowed = (
+        CAREGIVER_ALLOWED if delegation.kind == DelegationKind.CAREGIVING else LEGAL_REPRESENTATIVE_ALLOWED
+    )
     content = attestation_pdf(delegation=delegation, allowed=allowed)
     media_type = _attestation_media_type(delegation)
     for old in Blob.objects.filter(

@@ -7,23 +7,7 @@ health data, and they never ask for a password.
 from __future__ import annotations
 
 from carnet.notifications.templates_catalogue import MessageTemplate, register
-
-_SIGN_FR = (
-    "\n\nCarnet — ceci est un message automatique, merci de ne pas y répondre. "
-    "Carnet ne vous demandera jamais votre mot de passe."
-)
-_SIGN_EN = (
-    "\n\nCarnet — this is an automatic message, please do not reply. Carnet will never ask for your password."
-)
-
-
-def _t(subject_fr: str, subject_en: str, body_fr: str, body_en: str, *params: str) -> MessageTemplate:
-    return MessageTemplate(
-        subject={"fr": subject_fr, "en": subject_en},
-        body={"fr": body_fr + _SIGN_FR, "en": body_en + _SIGN_EN},
-        params=tuple(params),
-    )
-
+from carnet.notifications.templates_catalogue import automatic as _t
 
 # ADR 0008: what an erasure leaves, said when the deletion is asked for and when it is done.
 _REMAINS_FR = (

@@ -9,15 +9,9 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from carnet.audit.labels import register_action_label
+from carnet.notifications.templates_catalogue import SIGN_EN as _SIGN_EN
+from carnet.notifications.templates_catalogue import SIGN_FR as _SIGN_FR
 from carnet.notifications.templates_catalogue import MessageTemplate, register
-
-_SIGN_FR = (
-    "\n\nCarnet — ceci est un message automatique, merci de ne pas y répondre. "
-    "Carnet ne vous demandera jamais votre mot de passe."
-)
-_SIGN_EN = (
-    "\n\nCarnet — this is an automatic message, please do not reply. Carnet will never ask for your password."
-)
 
 PROFILE_UPDATED_BY_PROFESSIONAL = "vitals_profile_updated_by_professional"
 
